@@ -1,0 +1,23 @@
+"""nasbook: learn and teach Neural Architecture Search, one readable module at a time.
+
+    import nasbook
+    result = nasbook.search("random", budget=20, seed=0)
+    result.best_arch, result.best_val_loss
+"""
+__version__ = "0.1.0"
+
+from .evaluator import PROTOCOLS, Evaluator, Protocol  # noqa: E402
+from .result import SearchResult  # noqa: E402
+from .runlog import load_trials, read_log  # noqa: E402
+from .search import search  # noqa: E402
+from .space import ARTICLE_SPACE, SearchSpace  # noqa: E402
+from .strategies import STRATEGIES, Strategy, make_strategy  # noqa: E402
+from .tasks import Task, make_task  # noqa: E402
+from .trial import Trial  # noqa: E402
+from .validation import NasbookError  # noqa: E402
+
+__all__ = [
+    "ARTICLE_SPACE", "PROTOCOLS", "STRATEGIES", "Evaluator", "NasbookError", "Protocol",
+    "SearchResult", "SearchSpace", "Strategy", "Task", "Trial", "load_trials", "make_strategy",
+    "make_task", "read_log", "search",
+]

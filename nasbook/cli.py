@@ -1,0 +1,82 @@
+"""The ``nasbook`` command line.
+
+    nasbook search --strategy random --budget 20 --seed 0 [--task synthetic]
+                   [--protocol seed|default] [--device auto] [--log FILE] [--json]
+
+Human output is a progress bar and a summary; with ``--json`` the last line of stdout is
+one JSON object. A bad argument prints one line to stderr and exits with status 2 —
+never a traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Sequence
+
+from .validation import NasbookError
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, no usage dump
+        self.exit(2, f"nasbook: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from .evaluator import PROTOCOLS
+    from .strategies import MODES, STRATEGIES
+    from .tasks import TASKS
+
+    parser = _Parser(prog="nasbook", description="Neural Architecture Search you can read.")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    s = commands.add_parser("search", help="run a search on a built-in task")
+    s.add_argument("--strategy", default="random", choices=sorted(STRATEGIES))
+    s.add_argument("--mode", default="default", choices=MODES,
+                   help="'seed' = the article's version, 'default' = the careful one")
+    s.add_argument("--budget", type=int, default=20, help="number of evaluations")
+    s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--task", default="synthetic", choices=sorted(TASKS))
+    s.add_argument("--protocol", default="default", choices=sorted(PROTOCOLS),
+                   help="inner-loop training protocol")
+    s.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps")
+    s.add_argument("--log", default=None, help="write the run log (JSON lines) here")
+    s.add_argument("--json", action="store_true", help="print a JSON summary as the last line")
+    return parser
+
+
+def run_search(args: argparse.Namespace) -> int:
+    from .evaluator import Evaluator
+    from .search import search
+
+    evaluator = Evaluator(task=args.task, protocol=args.protocol, device=args.device)
+    if not args.json:
+        print(evaluator.describe())
+    result = search(args.strategy, mode=args.mode, budget=args.budget, seed=args.seed,
+                    evaluator=evaluator, log=args.log, progress=not args.json)
+    summary = result.summary()
+    if args.json:
+        print(json.dumps(summary))
+        return 0
+    print(f"\n{summary['strategy']}/{summary['mode']}: {summary['evaluations']} evaluations "
+          f"({summary['cache_hits']} from the cache, {summary['failures']} failed) in {summary['seconds']:.1f} s")
+    print(f"best validation loss: {summary['best_val_loss']}")
+    for key, value in (summary["best_arch"] or {}).items():
+        print(f"  {key:>20}: {value}")
+    if args.log:
+        print(f"run log: {args.log}")
+    return 130 if result.interrupted else 0
+
+
+COMMANDS = {"search": run_search}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except NasbookError as err:
+        print(f"nasbook: error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("nasbook: interrupted", file=sys.stderr)
+        return 130

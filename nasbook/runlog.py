@@ -1,0 +1,89 @@
+"""The run log: one JSON line per finished trial, written the moment it finishes.
+
+The log on disk is the truth about a search. Its first line is a *header* describing the
+run (strategy, mode, seed, budget, task, protocol, space); every later line is one trial.
+Each line is flushed and fsync'ed as soon as it is written, so a crash, a kill or a
+closed laptop loses at most the trial that was still training.
+
+Everything is JSON: nothing here unpickles anything.
+"""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from .trial import Trial
+from .validation import NasbookError
+
+
+class RunLog:
+    """Append-only JSON-lines writer."""
+
+    def __init__(self, path: "str | os.PathLike[str]") -> None:
+        self.path = Path(path)
+
+    def start(self, header: dict[str, Any]) -> None:
+        """Begin a fresh log (replacing any file at ``path``) with its header line."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.path, "w", encoding="utf-8") as f:
+            self._write(f, {"kind": "header", **header})
+
+    def append(self, trial: Trial, **fields: Any) -> None:
+        """Add one finished trial (plus any extra ``fields``, e.g. the strategy name)."""
+        with open(self.path, "a", encoding="utf-8") as f:
+            self._write(f, {"kind": "trial", **fields, **trial.to_dict()})
+
+    @staticmethod
+    def _write(f: Any, record: dict[str, Any]) -> None:
+        f.write(json.dumps(record, allow_nan=False) + "\n")
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def read_log(path: "str | os.PathLike[str]") -> tuple[dict[str, Any], list[Trial], list[str]]:
+    """Return ``(header, trials, warnings)`` from a run log.
+
+    A half-written *last* line (the process was killed mid-write) is skipped and reported
+    in ``warnings``; a broken line anywhere else means the file was damaged, and is refused
+    with the line number.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise NasbookError(f"log={str(path)!r} does not exist; give the path of a run log (.jsonl)")
+    lines = path.read_text(encoding="utf-8").splitlines()
+    header: dict[str, Any] | None = None
+    trials: list[Trial] = []
+    warnings: list[str] = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+            if not isinstance(record, dict) or record.get("kind") not in ("header", "trial"):
+                raise ValueError("not a nasbook record")
+            if record["kind"] == "trial":
+                trials.append(Trial.from_dict(record))
+            elif header is None and number == 1:
+                header = record
+            else:
+                raise ValueError("a second header")
+        except (ValueError, TypeError, KeyError) as err:
+            if number == len(lines) and not line.endswith("}"):
+                warnings.append(f"{path}: line {number} is half-written (the run was cut off "
+                                f"mid-write); it was ignored")
+                continue
+            raise NasbookError(f"{path}: line {number} is not a valid run-log record ({err}); "
+                               f"the log is damaged") from None
+    if header is None:
+        raise NasbookError(f"{path}: line 1 is not a run-log header; is this a nasbook run log?")
+    return header, trials, warnings
+
+
+def load_trials(path: "str | os.PathLike[str]") -> "Any":
+    """The trials of a run log as a pandas DataFrame (one row per trial, one column per key)."""
+    from .result import trials_frame
+
+    _, trials, _ = read_log(path)
+    return trials_frame(trials)

@@ -1,0 +1,164 @@
+"""Learning tasks: the data an architecture is trained (inner loop) and scored (outer loop) on.
+
+A :class:`Task` holds a training split (used to fit the weights w), a validation split
+(used to score the architecture α) and optionally a test split (touched only at the very
+end, to report how the chosen architecture generalises). It also knows its loss.
+
+Built-in tasks, none downloaded:
+
+* ``synthetic`` – the 1-D regression the article's experiments imply. Exactly
+  ``x ~ U(-3, 3)``, ``y = sin(2x) + 0.5x + 0.1·noise``, n = 1000, first 80 % train,
+  last 20 % validation. Fixed so results compare across tools.
+* ``diabetes`` – scikit-learn's bundled regression set (442 patients, 10 features),
+  standardised with training-split statistics only.
+* ``digits`` – scikit-learn's bundled 8×8 digits, 10 classes, cross-entropy loss.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+
+from .validation import check_choice, check_int, fail
+
+LOSSES = ("mse", "cross_entropy")
+
+
+@dataclass(frozen=True, eq=False)
+class Task:
+    """Train/validation(/test) tensors plus the loss that scores them."""
+
+    name: str
+    X_train: torch.Tensor
+    y_train: torch.Tensor
+    X_val: torch.Tensor
+    y_val: torch.Tensor
+    loss: str = "mse"
+    X_test: torch.Tensor | None = None
+    y_test: torch.Tensor | None = None
+    seed: int = 0
+
+    @property
+    def in_features(self) -> int:
+        return int(self.X_train.shape[1])
+
+    @property
+    def out_features(self) -> int:
+        if self.loss == "cross_entropy":
+            return int(max(self.y_train.max(), self.y_val.max()).item()) + 1
+        return int(self.y_train.shape[1])
+
+    def describe(self) -> str:
+        return (f"task {self.name!r}: {len(self.X_train)} train / {len(self.X_val)} val"
+                + (f" / {len(self.X_test)} test" if self.X_test is not None else "")
+                + f" rows, {self.in_features} -> {self.out_features}, loss {self.loss}")
+
+    @classmethod
+    def from_arrays(cls, name: str, X_train: Any, y_train: Any, X_val: Any, y_val: Any,
+                    loss: str = "mse", X_test: Any = None, y_test: Any = None,
+                    seed: int = 0) -> "Task":
+        """Build a task from numpy arrays or tensors, refusing data that cannot train.
+
+        Checks: 2-D inputs, matching row counts, no empty split, no NaN/inf, the same
+        number of features in every split, integer class labels for cross-entropy.
+        """
+        check_choice("loss", loss, LOSSES)
+        splits = {"train": (X_train, y_train), "val": (X_val, y_val)}
+        if X_test is not None or y_test is not None:
+            splits["test"] = (X_test, y_test)
+        tensors: dict[str, torch.Tensor] = {}
+        for split, (X, y) in splits.items():
+            X = _as_tensor(f"X_{split}", X, torch.float32)
+            y = _as_tensor(f"y_{split}", y, torch.long if loss == "cross_entropy" else torch.float32)
+            if X.ndim != 2:
+                raise fail(f"X_{split}.shape", tuple(X.shape), "a 2-D array (rows, features)")
+            if loss == "mse" and y.ndim == 1:
+                y = y[:, None]
+            if loss == "mse" and y.ndim != 2:
+                raise fail(f"y_{split}.shape", tuple(y.shape), "a 1-D or 2-D array of targets")
+            if loss == "cross_entropy":
+                if y.ndim != 1:
+                    raise fail(f"y_{split}.shape", tuple(y.shape), "a 1-D array of class labels")
+                if len(y) and y.min() < 0:
+                    raise fail(f"y_{split}", int(y.min()), "class labels >= 0")
+            if len(X) == 0:
+                raise fail(f"X_{split}", "0 rows", "at least one row")
+            if len(X) != len(y):
+                raise fail(f"len(y_{split})", len(y), f"the same number of rows as X_{split} ({len(X)})")
+            tensors[f"X_{split}"], tensors[f"y_{split}"] = X, y
+        width = tensors["X_train"].shape[1]
+        for split in splits:
+            if tensors[f"X_{split}"].shape[1] != width:
+                raise fail(f"X_{split}.shape[1]", tensors[f"X_{split}"].shape[1],
+                           f"{width} features, as in X_train")
+        return cls(name=name, loss=loss, seed=seed, X_train=tensors["X_train"], y_train=tensors["y_train"],
+                   X_val=tensors["X_val"], y_val=tensors["y_val"],
+                   X_test=tensors.get("X_test"), y_test=tensors.get("y_test"))
+
+
+def _as_tensor(field: str, data: Any, dtype: torch.dtype) -> torch.Tensor:
+    if data is None:
+        raise fail(field, None, "an array")
+    try:
+        array = torch.as_tensor(np.asarray(data, dtype=np.float64) if not torch.is_tensor(data) else data)
+    except (TypeError, ValueError) as err:
+        raise fail(field, type(data).__name__, f"a numeric array ({err})") from None
+    if not torch.isfinite(array.double()).all():
+        bad = int((~torch.isfinite(array.double())).sum())
+        raise fail(field, f"{bad} NaN/inf values", "finite numbers only")
+    if dtype == torch.long and not torch.equal(array.double(), array.double().round()):
+        raise fail(field, "non-integer labels", "integer class labels")
+    return array.to(dtype).contiguous()
+
+
+def synthetic(seed: int = 0, n: int = 1000) -> Task:
+    """The fixed 1-D regression task: y = sin(2x) + 0.5x + 0.1·noise on x ∈ [-3, 3]."""
+    g = torch.Generator().manual_seed(seed)
+    X = torch.rand(n, 1, generator=g) * 6 - 3
+    y = torch.sin(2 * X) + 0.5 * X + 0.1 * torch.randn(n, 1, generator=g)
+    cut = int(n * 0.8)
+    return Task.from_arrays("synthetic", X[:cut], y[:cut], X[cut:], y[cut:], seed=seed)
+
+
+def _standardised_splits(X: np.ndarray, y: np.ndarray, seed: int, scale_y: bool) -> tuple:
+    """Shuffle with ``seed``, split 60/20/20, standardise with training statistics only."""
+    order = np.random.default_rng(seed).permutation(len(X))
+    X, y = X[order], y[order]
+    a, b = int(0.6 * len(X)), int(0.8 * len(X))
+    mean, std = X[:a].mean(0), X[:a].std(0) + 1e-8
+    X = (X - mean) / std
+    if scale_y:
+        y = (y - y[:a].mean()) / y[:a].std()
+    return X[:a], y[:a], X[a:b], y[a:b], X[b:], y[b:]
+
+
+def diabetes(seed: int = 0) -> Task:
+    """scikit-learn's diabetes regression (bundled with the package, no download)."""
+    from sklearn.datasets import load_diabetes
+
+    X, y = load_diabetes(return_X_y=True)
+    Xtr, ytr, Xva, yva, Xte, yte = _standardised_splits(X, y.astype(np.float64), seed, scale_y=True)
+    return Task.from_arrays("diabetes", Xtr, ytr, Xva, yva, X_test=Xte, y_test=yte, seed=seed)
+
+
+def digits(seed: int = 0) -> Task:
+    """scikit-learn's 8×8 handwritten digits, 10 classes (bundled, no download)."""
+    from sklearn.datasets import load_digits
+
+    X, y = load_digits(return_X_y=True)
+    Xtr, ytr, Xva, yva, Xte, yte = _standardised_splits(X.astype(np.float64), y, seed, scale_y=False)
+    return Task.from_arrays("digits", Xtr, ytr, Xva, yva, loss="cross_entropy",
+                            X_test=Xte, y_test=yte, seed=seed)
+
+
+TASKS = {"synthetic": synthetic, "diabetes": diabetes, "digits": digits}
+
+
+def make_task(task: "str | Task" = "synthetic", seed: int = 0) -> Task:
+    """Return a built-in task by name (or pass a :class:`Task` through unchanged)."""
+    if isinstance(task, Task):
+        return task
+    check_choice("task", task, TASKS)
+    return TASKS[task](seed=check_int("task_seed", seed, minimum=0))
