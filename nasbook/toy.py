@@ -28,7 +28,7 @@ class ToyEvaluator:
     def __init__(self, space: "SearchSpace | Mapping[str, list[Any]] | None" = None, target_seed: int = 0,
                  diverge: Callable[[dict[str, Any]], bool] | None = None, floor: float = 0.01) -> None:
         self.space = as_space(space)
-        rng = np.random.default_rng(target_seed)
+        rng = np.random.default_rng([target_seed, 2019])  # a stream no search seed reuses
         self.target = [int(rng.integers(len(v))) for v in self.space.choices.values()]
         self.weights = np.linspace(1.0, 2.0, len(self.space.keys))
         self.diverge = diverge
