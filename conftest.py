@@ -1,0 +1,12 @@
+"""pytest set-up shared by the unit tests and the notebooks (nbval).
+
+Notebooks run in the small "CI budget" mode: NASBOOK_FAST=1 shrinks every budget while
+keeping the same code paths. It is set here, before any kernel starts, so the README's
+plain ``python -m pytest`` needs no extra variables. Set NASBOOK_FAST=0 to run the
+notebooks at their full budgets.
+"""
+import os
+
+os.environ.setdefault("NASBOOK_FAST", "1")
+os.environ.setdefault("MPLBACKEND", "Agg")
+os.environ.setdefault("TQDM_DISABLE", "1")
