@@ -7,9 +7,10 @@ way) is what lets a student write a new strategy in thirty lines.
 
 The loop guarantees, for every strategy:
 
-1. ``setup(space, seed)`` is called once, before anything else. It stores the space and
-   a ``numpy`` random generator ``self.rng`` seeded from ``seed``; draw *all* randomness
-   from ``self.rng`` (or generators seeded from it), so the same seed replays the same run.
+1. ``setup(space, seed, evaluator)`` is called once, before anything else. It stores the
+   space, the evaluator (most strategies ignore it; DARTS reads its task and device) and a
+   ``numpy`` random generator ``self.rng`` seeded from ``seed``. Draw *all* randomness from
+   ``self.rng`` (or generators seeded from it), so the same seed replays the same run.
 2. ``ask()`` returns a list of one or more architectures (dicts from ``space``). The loop
    evaluates them in order — possibly fewer, when the budget runs out or the user presses
    Stop — and then calls
@@ -44,10 +45,11 @@ class Strategy(ABC):
     def __init__(self, mode: str = "default") -> None:
         self.mode = check_choice("mode", mode, MODES)
 
-    def setup(self, space: SearchSpace, seed: int) -> None:
+    def setup(self, space: SearchSpace, seed: int, evaluator: Any = None) -> None:
         """Prepare a fresh search. Subclasses extend this (call ``super().setup`` first)."""
         self.space = space
         self.seed = seed
+        self.evaluator = evaluator
         self.rng = np.random.default_rng(seed)
         self.trace: list[dict[str, Any]] = []  # strategy-specific snapshots for plots/widgets
 
@@ -73,4 +75,4 @@ class Strategy(ABC):
     def params(self) -> dict[str, Any]:
         """The constructor's parameters (for the run log's header)."""
         return {k: v for k, v in vars(self).items() if not k.startswith("_") and
-                k not in ("space", "seed", "rng", "trace") and isinstance(v, (int, float, str, bool, type(None)))}
+                k not in ("space", "seed", "rng", "trace", "evaluator") and isinstance(v, (int, float, str, bool, type(None)))}
