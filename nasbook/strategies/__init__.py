@@ -7,8 +7,9 @@ from ..validation import check_choice
 from .base import MODES, Strategy
 from .evolution import Evolution
 from .random_search import RandomSearch
+from .rl import REINFORCE
 
-STRATEGIES: dict[str, type[Strategy]] = {"random": RandomSearch, "evolution": Evolution}
+STRATEGIES: dict[str, type[Strategy]] = {"random": RandomSearch, "evolution": Evolution, "rl": REINFORCE}
 
 
 def make_strategy(strategy: "str | Strategy", mode: str = "default", **params: Any) -> Strategy:
@@ -21,4 +22,4 @@ def make_strategy(strategy: "str | Strategy", mode: str = "default", **params: A
     return STRATEGIES[strategy](mode=mode, **params)
 
 
-__all__ = ["MODES", "STRATEGIES", "Evolution", "RandomSearch", "Strategy", "make_strategy"]
+__all__ = ["MODES", "STRATEGIES", "Evolution", "REINFORCE", "RandomSearch", "Strategy", "make_strategy"]
