@@ -57,6 +57,7 @@ def search(strategy: "str | Strategy" = "random", *, mode: str = "default",
         evaluator = Evaluator(task=task, protocol=protocol, device=device)
     should_stop = (stop.is_set if isinstance(stop, threading.Event) else stop) or (lambda: False)
 
+    strategy.budget = budget  # read by strategies that plan their own cost (DARTS' supernet)
     strategy.setup(space, seed, evaluator)
     runlog = RunLog(log) if log is not None else None
     if runlog is not None:

@@ -5,11 +5,12 @@ from typing import Any
 
 from ..validation import check_choice
 from .base import MODES, Strategy
+from .darts import DARTS
 from .evolution import Evolution
 from .random_search import RandomSearch
 from .rl import REINFORCE
 
-STRATEGIES: dict[str, type[Strategy]] = {"random": RandomSearch, "evolution": Evolution, "rl": REINFORCE}
+STRATEGIES: dict[str, type[Strategy]] = {"random": RandomSearch, "evolution": Evolution, "rl": REINFORCE, "darts": DARTS}
 
 
 def make_strategy(strategy: "str | Strategy", mode: str = "default", **params: Any) -> Strategy:
@@ -22,4 +23,4 @@ def make_strategy(strategy: "str | Strategy", mode: str = "default", **params: A
     return STRATEGIES[strategy](mode=mode, **params)
 
 
-__all__ = ["MODES", "STRATEGIES", "Evolution", "REINFORCE", "RandomSearch", "Strategy", "make_strategy"]
+__all__ = ["DARTS", "MODES", "STRATEGIES", "Evolution", "REINFORCE", "RandomSearch", "Strategy", "make_strategy"]
