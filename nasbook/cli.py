@@ -72,6 +72,9 @@ def run_search(args: argparse.Namespace) -> int:
               ("; the run was already complete, nothing new was evaluated" if done else ""))
     if args.log:
         print(f"run log: {args.log}")
+    if result.interrupted:
+        print("interrupted: the finished trials are kept" +
+              ("; add --resume to the same command to continue" if args.log else ""))
     return 130 if result.interrupted else 0
 
 
