@@ -40,7 +40,7 @@ class SimulatedAnnealing(nasbook.Strategy):
         for trial in trials:               # usually one trial; maybe none at the very end
             if self.accept(trial.score):
                 self.current, self.current_score = trial.arch, trial.score
-            self.hot *= self.cooling
+            self.hot = max(self.hot * self.cooling, 1e-9)  # cool down, but never to 0
             self.trace.append({"current_score": self.current_score, "temperature": self.hot})
 
     def accept(self, score):
@@ -50,5 +50,5 @@ class SimulatedAnnealing(nasbook.Strategy):
             return False                   # a diverged trial (score inf): never move there
         if math.isinf(self.current_score):
             return True                    # standing on a failure: anything is better
-        worse_by = (score - self.current_score) / abs(self.current_score)  # relative: unit-free
+        worse_by = (score - self.current_score) / max(abs(self.current_score), 1e-12)  # unit-free
         return self.rng.random() < math.exp(-worse_by / self.hot)
