@@ -14,3 +14,7 @@ os.environ.setdefault("NASBOOK_FAST", "1")
 os.environ.setdefault("NASBOOK_SOLUTION", "1")
 os.environ.setdefault("MPLBACKEND", "Agg")
 os.environ.setdefault("TQDM_DISABLE", "1")
+# Notebook kernels start in notebooks/; put this checkout first on their path so they import
+# the nasbook next to this file (not another installed copy).
+_ROOT = os.path.dirname(os.path.abspath(__file__))
+os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (_ROOT, os.environ.get("PYTHONPATH")) if p)

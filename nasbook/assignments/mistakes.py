@@ -68,7 +68,7 @@ class FixedSeed(MyStrategy):
 class StateInInit(MyStrategy):
     """Builds the search state in __init__, so a second search starts where the first ended."""
 
-    def __init__(self, mode="default", patience=8):
+    def __init__(self, mode="default", patience=15):
         super().__init__(mode, patience)
         self.current, self.current_score, self.stale = None, math.inf, 0
 

@@ -22,7 +22,7 @@ class MyStrategy(nasbook.Strategy):
 
     name = "hill-climber"
 
-    def __init__(self, mode="default", patience=8):
+    def __init__(self, mode="default", patience=15):
         super().__init__(mode)
         self.patience = patience           # proposals without improvement before a restart
 
