@@ -56,7 +56,8 @@ def toy_benchmark(space: Any = None) -> Benchmark:
 
 
 def table_benchmark() -> Benchmark | None:
-    """The tabular benchmark of the article's space, or None when it is not installed.
+    """The tabular benchmark of the article's space, or None when it is not installed (or
+    only partly built: regret needs every architecture's score).
 
     Each search gets a fresh :class:`~nasbook.bench.TabularEvaluator` (its own cache and
     simulated clock); regret is measured like the showdown's: the true (seed-averaged)
@@ -66,6 +67,8 @@ def table_benchmark() -> Benchmark | None:
         from ..bench import TabularEvaluator, load_table
         table = load_table()
     except (ImportError, OSError, NasbookError):
+        return None
+    if not table.complete:
         return None
     return Benchmark("table", table.space, lambda: TabularEvaluator(table), table.optimum, table.regret)
 
