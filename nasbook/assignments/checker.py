@@ -104,9 +104,11 @@ def describe_crash(error: BaseException, watch: Watch | None, seconds: float | N
         stuck = watch.stuck_in if watch is not None else ""
         what = f"The check did not finish within {seconds:g} s"
         if stuck:
-            return (f"{what}: it was still inside {stuck}(){where(error, watch.student_file)}.",
+            return (f"{what}: it was still inside {stuck}(){where(error, watch.student_file)}, "
+                    f"after ask() had returned {len(watch.asked)} times.",
                     f"Make sure every loop in {stuck}() ends. A loop that waits for an architecture it "
-                    "has not tried yet never ends once the space is used up: fall back to a repeat.")
+                    "has not tried yet never ends once the space is used up: fall back to a repeat. "
+                    "If it is only slow, make it cheaper or give check_strategy a larger time_limit=.")
         return (f"{what}.", "Make ask() and tell() cheaper, or give check_strategy a larger time_limit=.")
     if isinstance(error, NasbookError):  # the loop rejected a proposal
         return f"The search loop stopped it: {error}.", SPACE_FIX

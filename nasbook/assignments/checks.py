@@ -19,7 +19,7 @@ from ..strategies import RandomSearch, Strategy
 from ..toy import ToyEvaluator
 from ..validation import NasbookError
 from .checker import SPACE_FIX, Context, describe_crash
-from .guard import StudentError, Watch, WatchedEvaluator
+from .guard import StudentError, Watch, WatchedEvaluator, safe_repr
 from .report import Check
 
 # A small, unusual space: 12 architectures, two keys of the article's space missing, one key
@@ -76,7 +76,7 @@ def interface(ctx: Context, title: str) -> Check:
         return bad(*describe_crash(error, watch, None))
     archs = [archs] if isinstance(archs, Mapping) else archs
     if not isinstance(archs, (list, tuple)) or not archs or not all(isinstance(a, Mapping) for a in archs):
-        return bad(f"ask() returned {str(archs)[:200]!s}; it must return a non-empty list of architecture dicts.",
+        return bad(f"ask() returned {safe_repr(archs)}; it must return a non-empty list of architecture dicts.",
                    "Return a list, e.g. `return [self.space.sample(self.rng)]` (not a generator, not None).")
     trials = []
     for arch in archs:

@@ -39,6 +39,15 @@ class CheckTimeout(BaseException):
     """Raised by :func:`time_limit`. A BaseException, so ``except Exception`` cannot swallow it."""
 
 
+def safe_repr(value: Any, limit: int = 200) -> str:
+    """``repr(value)`` cut to ``limit`` characters; never raises (student objects may)."""
+    try:
+        text = repr(value)
+    except Exception:  # noqa: BLE001
+        text = f"<a {type(value).__name__} object>"
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
 def last_line(error: BaseException) -> str:
     """The last line of the traceback, e.g. ``TypeError: '<' not supported ...``."""
     return traceback.format_exception_only(type(error), error)[-1].strip()
