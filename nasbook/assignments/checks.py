@@ -65,7 +65,8 @@ def interface(ctx: Context, title: str) -> Check:
     except StudentError as error:
         return bad(f"{error}.", "Start your setup() with `super().setup(space, seed, evaluator)`, then "
                    "create the search state (current architecture, best score, ...).")
-    if not isinstance(getattr(strategy, "rng", None), np.random.Generator) or getattr(strategy, "space", None) is not space:
+    has_rng = isinstance(getattr(strategy, "rng", None), np.random.Generator)
+    if not has_rng or getattr(strategy, "space", None) is not space:
         return bad("After setup() the strategy has no self.rng (or no self.space): the base class's "
                    "setup() was not called.",
                    "Start your setup() with `super().setup(space, seed, evaluator)`: it stores self.space "
@@ -76,7 +77,8 @@ def interface(ctx: Context, title: str) -> Check:
         return bad(*describe_crash(error, watch, None))
     archs = [archs] if isinstance(archs, Mapping) else archs
     if not isinstance(archs, (list, tuple)) or not archs or not all(isinstance(a, Mapping) for a in archs):
-        return bad(f"ask() returned {safe_repr(archs)}; it must return a non-empty list of architecture dicts.",
+        return bad(f"ask() returned {safe_repr(archs)}; it must return a non-empty list of architecture "
+                   "dicts.",
                    "Return a list, e.g. `return [self.space.sample(self.rng)]` (not a generator, not None).")
     trials = []
     for arch in archs:
@@ -132,9 +134,10 @@ def budget(ctx: Context, title: str) -> Check:
                      "Never call self.evaluator yourself: return the architectures you want scored from ask() "
                      "and read their scores in tell(trials). (Only a strategy that trains networks itself, "
                      "like DARTS, reports that compute, through charged_evaluations().)", numbers)
-    if not isinstance(charged, (int, float)) or not math.isfinite(charged) or charged < 0:
-        return Check("budget", title, "fail", f"charged_evaluations() returned {charged!r}. The loop subtracts "
-                     f"it from the budget, so {result.evaluations} evaluations ran for a budget of {budget}.",
+    if watch.bad_charge is not None:
+        return Check("budget", title, "fail", f"charged_evaluations() returned {safe_repr(watch.bad_charge)}. "
+                     "The loop subtracts it from the budget: a negative number buys evaluations the budget "
+                     "does not allow, and a value that is not a number stops the loop.",
                      "Do not override charged_evaluations() (the base class returns 0.0) unless your strategy "
                      "spends compute outside the evaluator; then return that compute as a number >= 0.", numbers)
     if result.evaluations + charged > budget:

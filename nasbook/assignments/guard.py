@@ -16,6 +16,8 @@ architecture it has not seen yet, in a space where none are left).
 """
 from __future__ import annotations
 
+import math
+import numbers
 import signal
 import threading
 import traceback
@@ -73,6 +75,7 @@ class Watch:
         self.asked: list[list[Any]] = []  # every ask()'s proposals, as returned
         self.told: list[list[str]] = []  # the statuses of the trials each tell() received
         self.stuck_in = ""  # the student method a time limit interrupted
+        self.bad_charge: Any = None  # a charged_evaluations() value that is not a number >= 0
         self.method: str | None = None  # the student method running right now, if any
         self.own_evaluations = 0  # evaluations the strategy ran itself (outside the loop)
         self.own_evaluation_method = ""
@@ -134,7 +137,12 @@ def instrument(cls: type[Strategy], watch: Watch) -> type[Strategy]:
 
     def charged_evaluations(self: Strategy) -> float:
         with watch.student("charged_evaluations"):
-            return cls.charged_evaluations(self)
+            value = cls.charged_evaluations(self)
+        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not value >= 0 \
+                or not math.isfinite(value):
+            watch.bad_charge = value  # the budget check reports it; the loop must not crash on it
+            return 0.0
+        return value
 
     def extra_steps(self: Strategy) -> int:
         with watch.student("extra_steps"):
