@@ -5,9 +5,10 @@ from typing import Any
 
 from ..validation import check_choice
 from .base import MODES, Strategy
+from .evolution import Evolution
 from .random_search import RandomSearch
 
-STRATEGIES: dict[str, type[Strategy]] = {"random": RandomSearch}
+STRATEGIES: dict[str, type[Strategy]] = {"random": RandomSearch, "evolution": Evolution}
 
 
 def make_strategy(strategy: "str | Strategy", mode: str = "default", **params: Any) -> Strategy:
@@ -20,4 +21,4 @@ def make_strategy(strategy: "str | Strategy", mode: str = "default", **params: A
     return STRATEGIES[strategy](mode=mode, **params)
 
 
-__all__ = ["MODES", "STRATEGIES", "RandomSearch", "Strategy", "make_strategy"]
+__all__ = ["MODES", "STRATEGIES", "Evolution", "RandomSearch", "Strategy", "make_strategy"]
