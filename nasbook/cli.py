@@ -41,6 +41,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps")
     s.add_argument("--log", default=None, help="write the run log (JSON lines) here")
     s.add_argument("--json", action="store_true", help="print a JSON summary as the last line")
+    from .bench.command import add_parser as add_bench_parser
+
+    add_bench_parser(commands)
     return parser
 
 
@@ -67,7 +70,13 @@ def run_search(args: argparse.Namespace) -> int:
     return 130 if result.interrupted else 0
 
 
-COMMANDS = {"search": run_search}
+def run_bench(args: argparse.Namespace) -> int:
+    from .bench.command import run_bench as run
+
+    return run(args)
+
+
+COMMANDS = {"search": run_search, "bench": run_bench}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
