@@ -25,16 +25,18 @@ def main() -> int:
     parser.add_argument("--seeds", type=int, default=30)
     parser.add_argument("--budget", type=int, default=100)
     parser.add_argument("--strategies", default=",".join(SHOWDOWN), help="comma-separated names")
+    parser.add_argument("--workers", type=int, default=2, help="processes (results do not depend on it)")
     parser.add_argument("--json", action="store_true", help="print the JSON summary as the last line")
     args = parser.parse_args()
     start = time.perf_counter()
     table = load_table()
-    out = showdown(args.strategies.split(","), seeds=args.seeds, budget=args.budget, table=table)
+    out = showdown(args.strategies.split(","), seeds=args.seeds, budget=args.budget, table=table,
+                   workers=args.workers)
     marks = [n for n in CHECKPOINTS if n <= args.budget]
     print(f"tabular benchmark: {table.size} architectures, optimum {table.optimum:.4f} "
           f"({table.optimum_arch}); {args.seeds} seeds, budget {args.budget}")
     print("regret = true score of the pick minus the optimum: median [inter-quartile range] over seeds")
-    print(f"{'strategy':<18}" + "".join(f"{'@' + str(n):>20}" for n in marks) + f"{'sim. train s':>14}{'wall s':>8}")
+    print(f"{'strategy':<18}" + "".join(f"{'@' + str(n):>20}" for n in marks) + f"{'sim. train s':>14}{'cpu s':>8}")
     for name, summary in out["strategies"].items():
         cells = []
         for n in marks:

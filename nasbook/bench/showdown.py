@@ -13,7 +13,9 @@ counts as evaluation ``charged + k``, and before its first trial its regret is `
 from __future__ import annotations
 
 import math
+import multiprocessing
 import time
+from concurrent.futures import ProcessPoolExecutor
 from typing import Any, Iterable
 
 import numpy as np
@@ -21,6 +23,7 @@ import numpy as np
 from ..result import SearchResult
 from ..search import search
 from ..strategies import STRATEGIES
+from ..validation import check_int
 from .evaluator import TabularEvaluator
 from .table import BenchTable, load_table
 
@@ -68,13 +71,31 @@ def regret_curve(result: SearchResult, table: BenchTable, budget: int) -> np.nda
     return curve
 
 
-def run_one(name: str, seed: int, budget: int, table: BenchTable) -> tuple[np.ndarray, float]:
-    """One search on the table: its regret curve and its simulated training seconds."""
+def run_one(name: str, seed: int, budget: int, table: BenchTable | None = None) -> tuple[np.ndarray, float, float]:
+    """One search on the table: its regret curve, simulated training seconds, wall seconds."""
+    table = table or _WORKER_TABLE
+    start = time.perf_counter()
     strategy, mode = split_name(name)
     evaluator = TabularEvaluator(table)
     result = search(strategy, mode=mode, space=table.space, budget=budget, seed=seed,
                     evaluator=evaluator, progress=False)
-    return regret_curve(result, table, budget), evaluator.clock
+    return regret_curve(result, table, budget), evaluator.clock, time.perf_counter() - start
+
+
+_WORKER_TABLE: BenchTable | None = None  # the table, inherited by forked worker processes
+
+
+def run_all(jobs: list[tuple[str, int]], budget: int, table: BenchTable, workers: int) -> list[tuple]:
+    """Run every (name, seed) job, in ``workers`` forked processes when more than one."""
+    global _WORKER_TABLE
+    if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        return [run_one(name, seed, budget, table) for name, seed in jobs]
+    _WORKER_TABLE = table
+    try:
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            return list(pool.map(run_one, *zip(*jobs), [budget] * len(jobs), chunksize=5))
+    finally:
+        _WORKER_TABLE = None
 
 
 def summarise(curves: np.ndarray, checkpoints: Iterable[int]) -> dict[str, dict[str, float | None]]:
@@ -89,24 +110,28 @@ def summarise(curves: np.ndarray, checkpoints: Iterable[int]) -> dict[str, dict[
 
 
 def showdown(names: Iterable[str] = SHOWDOWN, seeds: int = 30, budget: int = 100,
-             table: BenchTable | None = None, checkpoints: Iterable[int] = CHECKPOINTS) -> dict[str, Any]:
+             table: BenchTable | None = None, checkpoints: Iterable[int] = CHECKPOINTS,
+             workers: int = 1) -> dict[str, Any]:
     """Run every available strategy ``seeds`` times; return the summary plus the raw curves.
 
     The ``"strategies"`` entry is the JSON contract of ``benchmarks/showdown.py``; ``"curves"``
-    (name -> (seeds, budget) array), ``"seconds"`` (wall time per strategy), ``"simulated"``
-    (median simulated training seconds) and ``"missing"`` are for plots and reports.
+    (name -> (seeds, budget) array of regret after 1..budget evaluations), ``"seconds"``
+    (summed wall time of a strategy's runs), ``"simulated"`` (median simulated training
+    seconds per run) and ``"missing"`` are for plots and reports. ``workers`` > 1 spreads
+    the runs over forked processes; results do not depend on it.
     """
     table = table or load_table()
     checkpoints = [n for n in checkpoints if n <= budget]
     names, missing = available(names)
     out: dict[str, Any] = {"budget": budget, "seeds": seeds, "strategies": {}, "curves": {},
                            "seconds": {}, "simulated": {}, "missing": missing}
-    for name in names:
-        start = time.perf_counter()
-        runs = [run_one(name, seed, budget, table) for seed in range(seeds)]
-        curves = np.array([curve for curve, _ in runs])
+    jobs = [(name, seed) for name in names for seed in range(seeds)]
+    runs = run_all(jobs, budget, table, check_int("workers", workers, minimum=1))
+    for k, name in enumerate(names):
+        mine = runs[k * seeds:(k + 1) * seeds]
+        curves = np.array([curve for curve, _, _ in mine]).reshape(seeds, budget)
         out["strategies"][name] = summarise(curves, checkpoints)
         out["curves"][name] = curves
-        out["simulated"][name] = float(np.median([clock for _, clock in runs]))
-        out["seconds"][name] = time.perf_counter() - start
+        out["simulated"][name] = float(np.median([clock for _, clock, _ in mine]))
+        out["seconds"][name] = float(sum(wall for _, _, wall in mine))
     return out
