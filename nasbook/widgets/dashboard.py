@@ -29,7 +29,7 @@ from ..space import SearchSpace, as_space
 from ..strategies import MODES, STRATEGIES, Strategy, make_strategy
 from ..tasks import TASKS
 from ..trial import Trial
-from ..validation import NasbookError, check_int
+from ..validation import NasbookError, check_int, check_seed
 from .live import LiveView
 from .space_editor import SpaceEditor, _error
 
@@ -168,7 +168,7 @@ class SearchDashboard:
     def _prepare(self) -> dict[str, Any]:
         """Check every field before anything trains; raise NasbookError naming the bad one."""
         budget = check_int("budget", self.budget.value, minimum=1, maximum=100_000)
-        seed = check_int("seed", self.seed.value, minimum=0)
+        seed = check_seed("seed", self.seed.value)
         space = self.space
         strategy: Strategy = make_strategy(self.strategy.value, mode=self.mode.value)
         evaluator = self.evaluator
