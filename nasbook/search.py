@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import threading
 import time
+from concurrent.futures import Executor
 from typing import Any, Callable, Mapping
 
 from tqdm.auto import tqdm
@@ -32,7 +33,8 @@ def search(strategy: "str | Strategy" = "random", *, mode: str = "default",
            protocol: Any = "default", budget: int = 20, seed: int = 0, device: Any = "auto",
            evaluator: Any = None, log: Any = None, progress: bool = True,
            callback: Callback | None = None,
-           stop: "threading.Event | Callable[[], bool] | None" = None) -> SearchResult:
+           stop: "threading.Event | Callable[[], bool] | None" = None,
+           executor: "Executor | None" = None) -> SearchResult:
     """Run a NAS search and return its :class:`~nasbook.result.SearchResult`.
 
     Args:
@@ -48,6 +50,8 @@ def search(strategy: "str | Strategy" = "random", *, mode: str = "default",
         callback: called as ``callback(trial, strategy)`` after every trial (live plots).
         stop: an Event (or a function returning True) that ends the search after the
             current trial; the finished trials are kept.
+        executor: a ``concurrent.futures.Executor`` (process pool, Dask client executor)
+            that trains each batch of proposals in parallel; trials still arrive in ask order.
     """
     budget = check_int("budget", budget, minimum=1)
     seed = check_int("seed", seed, minimum=0)
@@ -83,8 +87,9 @@ def search(strategy: "str | Strategy" = "random", *, mode: str = "default",
             if remaining <= 0:
                 break
             archs = proposals(strategy, space)
+            parallel = {} if executor is None else {"executor": executor}
             batch = evaluator.evaluate_many(archs[:remaining], seed, on_trial=finished,
-                                            should_stop=should_stop)
+                                            should_stop=should_stop, **parallel)
             strategy.tell(batch)
         interrupted = should_stop()
     except KeyboardInterrupt:
