@@ -35,7 +35,7 @@ from .parallel import group_key, train_population
 from .space import DEFAULTS, KEY_RULES, _check_value
 from .tasks import Task, make_task
 from .trial import Trial
-from .validation import check_choice, check_int, fail
+from .validation import check_choice, check_int, check_seed, fail
 
 
 @dataclass(frozen=True)
@@ -133,7 +133,7 @@ class Evaluator:
         if len(seeds) != len(archs):
             raise fail("seed", f"{len(seeds)} seeds", f"one int, or one seed per architecture ({len(archs)})")
         fulls = [complete_arch(arch) for arch in archs]  # every arch is checked before any training
-        seeds = [check_int("seed", s, minimum=0) for s in seeds]
+        seeds = [check_seed("seed", s) for s in seeds]
         keys = [self._key(full, s) for full, s in zip(fulls, seeds)]
         todo, planned = [], set()
         for i, key in enumerate(keys):  # what must be trained: not cached, not asked earlier in this call
@@ -161,6 +161,11 @@ class Evaluator:
         finally:
             finished.close()  # cancels jobs not started (stop, Ctrl-C)
         return trials
+
+    def remember(self, trial: Trial) -> None:
+        """Put a trial trained earlier (replayed from a run log) into the cache."""
+        if self.cache is not None and not trial.cached:
+            self.cache.setdefault(self._key(complete_arch(trial.arch), trial.seed), trial)
 
     def _key(self, full: dict[str, Any], seed: int) -> tuple:
         return (tuple(sorted(full.items())), seed, self.protocol, self.task.name, self.task.seed)
