@@ -44,6 +44,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--resume", action="store_true",
                    help="continue the search recorded in --log (after a crash or Ctrl-C)")
     s.add_argument("--json", action="store_true", help="print a JSON summary as the last line")
+    from .bench.command import add_parser as add_bench_parser
+
+    add_bench_parser(commands)
     return parser
 
 
@@ -79,7 +82,13 @@ def run_search(args: argparse.Namespace) -> int:
     return 130 if result.interrupted else 0
 
 
-COMMANDS = {"search": run_search}
+def run_bench(args: argparse.Namespace) -> int:
+    from .bench.command import run_bench as run
+
+    return run(args)
+
+
+COMMANDS = {"search": run_search, "bench": run_bench}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
