@@ -226,3 +226,10 @@ def test_worked_example_searches_through_the_one_loop():
                             seed=3, progress=False)
     assert result.evaluations == 40 and len(result.trace) == 40
     assert result.trace[-1]["temperature"] < result.trace[0]["temperature"]
+
+
+def test_messages_name_a_notebook_cell_plainly():
+    from nasbook.assignments.guard import place
+
+    assert place("/tmp/ipykernel_4242/1234567.py") == "your notebook cell"
+    assert place("/home/me/course/my_strategy.py") == "my_strategy.py"
