@@ -233,3 +233,46 @@ def test_messages_name_a_notebook_cell_plainly():
 
     assert place("/tmp/ipykernel_4242/1234567.py") == "your notebook cell"
     assert place("/home/me/course/my_strategy.py") == "my_strategy.py"
+
+
+SUBMISSION = """
+import math
+import nasbook
+from nasbook.assignments.mistakes import WorseThanRandom as Bob
+
+
+class Alice(nasbook.Strategy):
+    def setup(self, space, seed, evaluator=None):
+        super().setup(space, seed, evaluator)
+        self.best, self.best_score = None, math.inf
+
+    def ask(self):
+        if self.best is None:
+            return [self.space.sample(self.rng)]
+        return [self.space.mutate(self.best, self.rng)]
+
+    def tell(self, trials):
+        for trial in trials:
+            if trial.score < self.best_score:
+                self.best, self.best_score = trial.arch, trial.score
+"""
+
+
+def test_grading_from_the_shell(tmp_path, capsys):
+    import subprocess
+    import sys
+
+    from nasbook.assignments.__main__ import main
+
+    path = tmp_path / "alice.py"
+    path.write_text(SUBMISSION)
+    done = subprocess.run([sys.executable, "-m", "nasbook.assignments", f"{path}:Alice", "--benchmark", "toy",
+                           "--seeds", "5", "--json"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    graded = json.loads(done.stdout.strip().splitlines()[-1])
+    assert graded["strategy"] == "Alice" and graded["passed"] and graded["score"] == 1.0
+    assert main([f"{path}:Bob", "--benchmark", "toy", "--params", '{"patience": 3}']) == 1
+    assert "[FAIL] Performance against random search" in capsys.readouterr().out
+    assert main([f"{path}:Carol"]) == 2
+    assert "has no 'Carol'" in capsys.readouterr().err
+    assert main(["nowhere.py:Alice"]) == 2 and main([f"{path}:Alice", "--params", "[1]"]) == 2
