@@ -200,6 +200,8 @@ def test_performance_uses_the_table_when_it_is_installed_else_the_toy():
 def test_bad_arguments_are_refused_before_any_check():
     with pytest.raises(NasbookError, match="seeds=0"):
         nasbook.check_strategy(MyStrategy, seeds=0)
+    with pytest.raises(NasbookError, match="params=5"):
+        nasbook.check_strategy(MyStrategy, params=5)
     with pytest.raises(NasbookError, match="benchmark='nas-bench'"):
         make_benchmark("nas-bench")
     assert make_benchmark("toy").name == "toy"
