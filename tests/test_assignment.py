@@ -149,6 +149,24 @@ def test_interface_failures_are_explained_and_the_rest_skipped(cls, words):
     assert report["interface"].fix
 
 
+class GivesUpWhenAllTried(mistakes.NeverStops):
+    def ask(self):
+        for _ in range(100):
+            arch = self.space.sample(self.rng)
+            if self.space.index(arch) not in self.seen:
+                self.seen.add(self.space.index(arch))
+                return [arch]
+        return []  # nothing new left: but the loop needs a proposal until the budget is spent
+
+
+def test_an_empty_proposal_list_fails_the_proposals_check():
+    report = check(GivesUpWhenAllTried)
+    assert report.failed == ["proposals"]
+    message = report["proposals"].message
+    assert "small test space" in message and "call 13 gave no proposal" in message and "returned []" in message
+    assert "never an empty list" in report["proposals"].fix
+
+
 def test_constructor_parameters_are_passed():
     report = check(NeedsArgument, params={"size": 3}, seeds=3)
     assert report["interface"].passed and "NeedsArgument(size=3)" in report["interface"].message

@@ -105,8 +105,13 @@ def proposals(ctx: Context, title: str) -> Check:
         try:
             result, watch, _ = ctx.run(seed, budget, space=space)
         except NasbookError as error:
-            n = len(ctx.watch.asked) if ctx.watch else 0
-            return Check("proposals", title, "fail", f"On {label}, ask() call {n} proposed something "
+            asked = ctx.watch.asked if ctx.watch else []
+            if asked and not asked[-1]:  # an empty list (or not a list at all)
+                return Check("proposals", title, "fail", f"On {label}, ask() call {len(asked)} gave no "
+                             f"proposal: {error}.", "The loop asks until the budget is spent, even when "
+                             "every architecture has been tried: return a repeat (it costs a budget slot "
+                             "but no training) or a random sample, never an empty list.")
+            return Check("proposals", title, "fail", f"On {label}, ask() call {len(asked)} proposed something "
                          f"outside the space: {error}.", SPACE_FIX)
         except StudentError as error:
             what, fix = describe_crash(error, ctx.watch, None)
