@@ -10,12 +10,13 @@ Everything is JSON: nothing here unpickles anything.
 from __future__ import annotations
 
 import json
+import math
 import os
 from pathlib import Path
 from typing import Any
 
 from .trial import Trial
-from .validation import NasbookError
+from .validation import NasbookError, fail
 
 
 class RunLog:
@@ -26,9 +27,12 @@ class RunLog:
 
     def start(self, header: dict[str, Any]) -> None:
         """Begin a fresh log (replacing any file at ``path``) with its header line."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.path, "w", encoding="utf-8") as f:
-            self._write(f, {"kind": "header", **header})
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with open(self.path, "w", encoding="utf-8") as f:
+                self._write(f, {"kind": "header", **header})
+        except OSError as err:
+            raise fail("log", str(self.path), f"a file path nasbook can write ({err.strerror})") from None
 
     def append(self, trial: Trial, **fields: Any) -> None:
         """Add one finished trial (plus any extra ``fields``, e.g. the strategy name)."""
@@ -37,9 +41,23 @@ class RunLog:
 
     @staticmethod
     def _write(f: Any, record: dict[str, Any]) -> None:
-        f.write(json.dumps(record, allow_nan=False) + "\n")
+        f.write(json.dumps(json_safe(record), allow_nan=False) + "\n")
         f.flush()
         os.fsync(f.fileno())
+
+
+def json_safe(value: Any) -> Any:
+    """``value`` with every NaN/inf float replaced by None (strict JSON has no NaN).
+
+    A diverged trial's training curve ends in NaN or inf; in the log that point reads null.
+    """
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(v) for v in value]
+    return value
 
 
 def read_log(path: "str | os.PathLike[str]") -> tuple[dict[str, Any], list[Trial], list[str]]:
@@ -50,9 +68,10 @@ def read_log(path: "str | os.PathLike[str]") -> tuple[dict[str, Any], list[Trial
     with the line number.
     """
     path = Path(path)
-    if not path.exists():
-        raise NasbookError(f"log={str(path)!r} does not exist; give the path of a run log (.jsonl)")
-    lines = path.read_text(encoding="utf-8").splitlines()
+    if not path.is_file():
+        raise NasbookError(f"log={str(path)!r} is not allowed; the path of an existing run log (.jsonl) "
+                           f"({'a directory' if path.is_dir() else 'no such file'})")
+    lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
     header: dict[str, Any] | None = None
     trials: list[Trial] = []
     warnings: list[str] = []
@@ -74,6 +93,8 @@ def read_log(path: "str | os.PathLike[str]") -> tuple[dict[str, Any], list[Trial
                 warnings.append(f"{path}: line {number} is half-written (the run was cut off "
                                 f"mid-write); it was ignored")
                 continue
+            if number == 1:
+                break  # reported below: not a run log at all
             raise NasbookError(f"{path}: line {number} is not a valid run-log record ({err}); "
                                f"the log is damaged") from None
     if header is None:

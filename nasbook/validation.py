@@ -36,6 +36,14 @@ def check_int(field: str, value: Any, minimum: int | None = None, maximum: int |
     return value
 
 
+MAX_SEED = 2**32 - 1  # what numpy and torch both accept everywhere
+
+
+def check_seed(field: str, value: Any) -> int:
+    """Return ``value`` if it is a usable random seed: an integer from 0 to 2**32 - 1."""
+    return check_int(field, value, minimum=0, maximum=MAX_SEED)
+
+
 def _int_range(minimum: int | None, maximum: int | None) -> str:
     if minimum is not None and maximum is not None:
         return f"an integer from {minimum} to {maximum}"
@@ -54,14 +62,12 @@ def check_float(field: str, value: Any, low: float | None = None, high: float | 
         allowed += f" in [{low}, {high}{')' if high_open else ']'}"
     elif low is not None:
         allowed += f" >= {low}"
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        try:
-            value = float(value)  # numpy scalars
-        except (TypeError, ValueError):
-            raise fail(field, value, allowed) from None
-        if isinstance(value, str):
-            raise fail(field, value, allowed)
-    value = float(value)
+    if isinstance(value, (bool, str, bytes)):  # True is not 1.0, "0.1" is not 0.1
+        raise fail(field, value, allowed)
+    try:
+        value = float(value)  # ints, floats, numpy scalars
+    except (TypeError, ValueError):
+        raise fail(field, value, allowed) from None
     if not math.isfinite(value):
         raise fail(field, value, allowed)
     if low is not None and value < low:

@@ -7,10 +7,29 @@ from ..validation import check_choice
 from .base import MODES, Strategy
 from .darts import DARTS
 from .evolution import Evolution
+from .local_search import LocalSearch
+from .pareto_evolution import ParetoEvolution
 from .random_search import RandomSearch
 from .rl import REINFORCE
 
-STRATEGIES: dict[str, type[Strategy]] = {"random": RandomSearch, "evolution": Evolution, "rl": REINFORCE, "darts": DARTS}
+STRATEGIES: dict[str, type[Strategy]] = {
+    "random": RandomSearch,
+    "local": LocalSearch,
+    "evolution": Evolution,
+    "pareto": ParetoEvolution,
+    "rl": REINFORCE,
+    "darts": DARTS,
+}
+
+
+def _register_peers() -> None:
+    """Other tools' samplers (their packages are imported only when a search starts)."""
+    from ..peers.optuna_tpe import OptunaTPE
+
+    STRATEGIES["optuna-tpe"] = OptunaTPE
+
+
+_register_peers()
 
 
 def make_strategy(strategy: "str | Strategy", mode: str = "default", **params: Any) -> Strategy:
@@ -23,4 +42,5 @@ def make_strategy(strategy: "str | Strategy", mode: str = "default", **params: A
     return STRATEGIES[strategy](mode=mode, **params)
 
 
-__all__ = ["DARTS", "MODES", "STRATEGIES", "Evolution", "REINFORCE", "RandomSearch", "Strategy", "make_strategy"]
+__all__ = ["DARTS", "MODES", "STRATEGIES", "Evolution", "LocalSearch", "ParetoEvolution", "REINFORCE", "RandomSearch",
+           "Strategy", "make_strategy"]
