@@ -76,6 +76,22 @@ def test_seeded_runs_are_identical():
     assert [t.val_loss for t in a.trials] == [t.val_loss for t in b.trials]
 
 
+def test_resumes_to_exactly_the_uninterrupted_run(tmp_path):
+    def run(log=None, stop_at=None, resume=False):
+        seen = []
+        return nasbook.search("darts", space=SPACE, evaluator=evaluator(), budget=8, seed=2, progress=False,
+                              log=log, resume=resume, callback=lambda t, s: seen.append(t),
+                              stop=None if stop_at is None else (lambda: len(seen) >= stop_at))
+
+    full = run()
+    log = tmp_path / "darts.jsonl"
+    assert run(log=log, stop_at=2).evaluations == 2
+    resumed = run(log=log, resume=True)
+    assert resumed.resumed == 2 and resumed.trace == full.trace
+    assert [t.arch for t in resumed.trials] == [t.arch for t in full.trials]
+    assert [t.score for t in resumed.trials] == [t.score for t in full.trials]
+
+
 def test_second_order_costs_more_and_is_charged_for_it():
     first = DARTS(epochs=3)
     second = DARTS(epochs=3, order="second")

@@ -23,7 +23,7 @@ def run(name, mode, log=None, stop_at=None, resume=False):
 
 
 @pytest.mark.parametrize("mode", MODES)
-@pytest.mark.parametrize("name", sorted(STRATEGIES))
+@pytest.mark.parametrize("name", sorted(set(STRATEGIES) - {"darts"}))  # DARTS needs a real task: tests/test_darts.py
 def test_every_strategy_resumes_exactly(tmp_path, name, mode):
     full = run(name, mode)
     for cut in (1, 7, BUDGET - 1):  # first batch, mid-run, the very end
