@@ -90,10 +90,12 @@ class Population:
     def dropout(self, x: Tensor) -> Tensor:
         """Inverted dropout: member i's scaled mask is drawn and built exactly as ``models.dropout``
         builds it, from member i's own generator; members without dropout keep every unit."""
-        mask = torch.ones_like(x)
+        mask = torch.empty_like(x)
         for i, (rate, g) in enumerate(zip(self.rates, self.generators)):
             if rate > 0:
                 mask[i] = (torch.rand(x.shape[1:], generator=g, device=x.device) >= rate) / (1.0 - rate)
+            else:
+                mask[i] = 1.0
         return x * mask
 
     def keep(self, index: Sequence[int]) -> None:
