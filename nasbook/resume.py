@@ -101,8 +101,6 @@ def open_replay(path: "str | os.PathLike[str]", header: dict[str, Any]) -> "Repl
         if logged.get(key) != expected.get(key):
             notes.append(f"{path}: the log was written with {key}={logged.get(key)!r}, this run uses "
                          f"{expected.get(key)!r}; replay is exact, new trials may differ slightly")
-    if trials and any(t.seed != header.get("seed") for t in trials):
-        raise NasbookError(f"cannot resume from {path}: its trials were trained with another seed")
     if cut_half_line(path):
         notes.append(f"{path}: the half-written last line was removed before appending")
     return Replay(path, trials, notes)

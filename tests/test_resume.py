@@ -205,3 +205,25 @@ def test_cli_resume_after_sigkill(tmp_path):
     for key in ("best_arch", "best_val_loss", "evaluations", "cache_hits", "failures"):
         assert summary[key] == expected[key], key
     same_trials(read_log(log)[1], read_log(ref_log)[1])
+
+
+def test_resume_on_the_tabular_benchmark_keeps_cache_and_clock(tmp_path):
+    """The lookup evaluator remembers replayed trials: repeats stay cached, the clock goes on."""
+    from nasbook.bench import BENCH_PROTOCOL, BenchTable, TabularEvaluator, build_table
+    from nasbook.bench.build import metadata, save_table
+
+    space = nasbook.SearchSpace({"hidden_layer_size": [8, 16], "learning_rate": [0.1, 0.01]})
+    save_table(str(tmp_path / "t.npz"), build_table(space, seeds=(0, 1)),
+               metadata(space, "synthetic", BENCH_PROTOCOL, (0, 1)))
+    table = BenchTable.load(tmp_path / "t.npz")
+    log = tmp_path / "run.jsonl"
+    kw = dict(budget=10, seed=2, progress=False, space=space)
+    full = search("random", evaluator=TabularEvaluator(table), **kw)
+    assert full.cache_hits > 0
+    seen = []
+    search("random", evaluator=TabularEvaluator(table), log=log, callback=lambda t, s: seen.append(t),
+           stop=lambda: len(seen) >= 3, **kw)
+    resumed = search("random", evaluator=TabularEvaluator(table), log=log, resume=True, **kw)
+    same_trials(resumed.trials, full.trials)
+    assert [t.extras["simulated_clock"] for t in resumed.trials] == \
+        [t.extras["simulated_clock"] for t in full.trials]
