@@ -156,6 +156,9 @@ CLI_CASES = [
     (["search", "--log", "{csv_file}", "--resume"], ["line 1 is not a run-log header"]),
     (["search", "--log", "{broken_log}", "--resume"], ["line 3 is not a valid run-log record"]),
     (["search", "--budget", "3", "--log", "{seed1_log}", "--resume"], ["it was written with"]),
+    (["bench", "build", "--seeds", "0"], ["--seeds=0", "an integer >= 1"]),
+    (["bench", "build", "--limit", "5000"], ["--limit=5000", "from 1 to 3600"]),
+    (["bench", "build", "--threads", "0"], ["--threads=0", "an integer >= 1"]),
 ]
 
 
