@@ -1,7 +1,7 @@
 """The ``nasbook`` command line.
 
     nasbook search --strategy random --budget 20 --seed 0 [--task synthetic]
-                   [--protocol seed|default] [--device auto] [--log FILE] [--json]
+                   [--protocol seed|default] [--device auto] [--log FILE] [--json] [--workers N]
 
 Human output is a progress bar and a summary; with ``--json`` the last line of stdout is
 one JSON object. A bad argument prints one line to stderr and exits with status 2 —
@@ -13,9 +13,10 @@ import argparse
 import json
 import os
 import sys
+from contextlib import nullcontext
 from typing import Sequence
 
-from .validation import NasbookError
+from .validation import NasbookError, check_int
 
 
 class _Parser(argparse.ArgumentParser):
@@ -44,6 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--resume", action="store_true",
                    help="continue the search recorded in --log (after a crash or Ctrl-C)")
     s.add_argument("--json", action="store_true", help="print a JSON summary as the last line")
+    s.add_argument("--workers", type=int, default=0,
+                   help="train in N local processes (0 = in this process); results are the same")
     from .bench.command import add_parser as add_bench_parser
 
     add_bench_parser(commands)
@@ -52,15 +55,21 @@ def build_parser() -> argparse.ArgumentParser:
 
 def run_search(args: argparse.Namespace) -> int:
     from .evaluator import Evaluator
+    from .executors import local_pool
     from .search import search
+    from .strategies import make_strategy
 
     if args.resume and not args.log:
         raise NasbookError("--resume needs --log FILE: the run log of the search to continue")
     evaluator = Evaluator(task=args.task, protocol=args.protocol, device=args.device)
     if not args.json:
         print(evaluator.describe())
-    result = search(args.strategy, mode=args.mode, budget=args.budget, seed=args.seed,
-                    evaluator=evaluator, log=args.log, progress=not args.json, resume=args.resume)
+    workers = check_int("workers", args.workers, minimum=0)
+    strategy = make_strategy(args.strategy, mode=args.mode,  # random: several proposals per ask
+                             **({"batch_size": 4 * workers} if workers and args.strategy == "random" else {}))
+    with (local_pool(workers) if workers else nullcontext()) as executor:
+        result = search(strategy, mode=args.mode, budget=args.budget, seed=args.seed, evaluator=evaluator,
+                        log=args.log, progress=not args.json, resume=args.resume, executor=executor)
     summary = result.summary()
     if args.json:
         print(json.dumps(summary))
