@@ -150,6 +150,7 @@ CLI_CASES = [
     (["search", "--protocol", "slow"], ["--protocol", "invalid choice: 'slow'", "'default'"]),
     (["search", "--device", "tpu"], ["device='tpu'", "'cpu', 'cuda'"]),
     (["search", "--device", "cuda:99"], ["device='cuda:99'", "GPU"]),
+    (["search", "--workers", "-1"], ["workers=-1", "an integer >= 0"]),
     (["search", "--resume"], ["--resume needs --log FILE"]),
     (["search", "--log", "/proc/no/run.jsonl"], ["log='/proc/no/run.jsonl'", "a file path nasbook can write"]),
     (["search", "--log", "{folder}"], ["a file path, not a directory"]),
