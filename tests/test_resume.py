@@ -240,3 +240,18 @@ def test_resume_on_the_tabular_benchmark_keeps_cache_and_clock(tmp_path):
     same_trials(resumed.trials, full.trials)
     assert [t.extras["simulated_clock"] for t in resumed.trials] == \
         [t.extras["simulated_clock"] for t in full.trials]
+
+
+def test_cli_resume_of_a_finished_run_just_reports_it(tmp_path, capsys):
+    from nasbook.cli import main
+
+    log = tmp_path / "run.jsonl"
+    args = ["search", "--protocol", "seed", "--budget", "2", "--device", "cpu", "--log", str(log)]
+    assert main(args) == 0
+    before, first = log.read_bytes(), capsys.readouterr().out
+    assert main(args + ["--resume"]) == 0
+    out = capsys.readouterr().out
+    assert "resumed: 2 trials replayed from the log; the run was already complete" in out
+    assert log.read_bytes() == before
+    best = [line for line in first.splitlines() if line.startswith("best validation loss")]
+    assert best and best[0] in out  # the same summary
