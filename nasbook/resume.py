@@ -37,7 +37,7 @@ from .validation import NasbookError
 
 # Header fields that must match for the log to belong to this run (device and version may differ).
 MUST_MATCH = ("strategy", "mode", "params", "seed", "budget", "space", "task", "task_seed",
-              "protocol", "evaluator")
+              "task_data", "protocol", "evaluator")
 
 
 class Replay:

@@ -174,6 +174,7 @@ def run_header(strategy: Strategy, space: SearchSpace, evaluator: Any, budget: i
         "nasbook": __version__, "strategy": strategy.name, "mode": strategy.mode,
         "params": strategy.params(), "seed": seed, "budget": budget, "space": space.to_dict(),
         "task": getattr(task, "name", str(task)), "task_seed": getattr(task, "seed", None),
+        "task_data": task.fingerprint() if hasattr(task, "fingerprint") else None,
         "protocol": vars(protocol) if hasattr(protocol, "__dataclass_fields__") else str(protocol),
         "evaluator": type(evaluator).__name__, "device": str(getattr(evaluator, "device", "cpu")),
     }

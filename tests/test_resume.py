@@ -255,3 +255,22 @@ def test_cli_resume_of_a_finished_run_just_reports_it(tmp_path, capsys):
     assert log.read_bytes() == before
     best = [line for line in first.splitlines() if line.startswith("best validation loss")]
     assert best and best[0] in out  # the same summary
+
+
+def test_a_log_written_on_other_data_is_refused(tmp_path):
+    """Same task name, same settings, different numbers: refused (a notebook's data changed)."""
+    import numpy as np
+
+    from nasbook import Evaluator, Task
+
+    def task(shift):
+        X = np.linspace(-1, 1, 20)[:, None]
+        return Task.from_arrays("mine", X[:15], X[:15, 0] + shift, X[15:], X[15:, 0] + shift)
+
+    log = tmp_path / "run.jsonl"
+    kw = dict(space=TINY, budget=2, protocol="seed")
+    search(evaluator=Evaluator(task(0.0), "seed", "cpu"), log=log, progress=False, **kw)
+    with pytest.raises(NasbookError, match=r"it was written with task_data='[0-9a-f]{16}', this run has task_data="):
+        search(evaluator=Evaluator(task(0.5), "seed", "cpu"), log=log, resume=True, progress=False, **kw)
+    again = search(evaluator=Evaluator(task(0.0), "seed", "cpu"), log=log, resume=True, progress=False, **kw)
+    assert again.resumed == 2
