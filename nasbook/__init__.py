@@ -15,9 +15,10 @@ from .strategies import STRATEGIES, Strategy, make_strategy  # noqa: E402
 from .tasks import Task, make_task  # noqa: E402
 from .trial import Trial  # noqa: E402
 from .validation import NasbookError  # noqa: E402
+from .assignments import check_strategy  # noqa: E402  (last: it builds on everything above)
 
 __all__ = [
     "ARTICLE_SPACE", "PROTOCOLS", "STRATEGIES", "Evaluator", "NasbookError", "Protocol",
-    "SearchResult", "SearchSpace", "Strategy", "Task", "Trial", "load_trials", "make_strategy",
+    "SearchResult", "SearchSpace", "Strategy", "Task", "Trial", "check_strategy", "load_trials", "make_strategy",
     "make_task", "read_log", "search",
 ]

@@ -40,7 +40,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="inner-loop training protocol")
     s.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps")
     s.add_argument("--log", default=None, help="write the run log (JSON lines) here")
+    s.add_argument("--resume", action="store_true",
+                   help="continue the search recorded in --log (after a crash or Ctrl-C)")
     s.add_argument("--json", action="store_true", help="print a JSON summary as the last line")
+    from .bench.command import add_parser as add_bench_parser
+
+    add_bench_parser(commands)
     return parser
 
 
@@ -48,11 +53,13 @@ def run_search(args: argparse.Namespace) -> int:
     from .evaluator import Evaluator
     from .search import search
 
+    if args.resume and not args.log:
+        raise NasbookError("--resume needs --log FILE: the run log of the search to continue")
     evaluator = Evaluator(task=args.task, protocol=args.protocol, device=args.device)
     if not args.json:
         print(evaluator.describe())
     result = search(args.strategy, mode=args.mode, budget=args.budget, seed=args.seed,
-                    evaluator=evaluator, log=args.log, progress=not args.json)
+                    evaluator=evaluator, log=args.log, progress=not args.json, resume=args.resume)
     summary = result.summary()
     if args.json:
         print(json.dumps(summary))
@@ -62,12 +69,25 @@ def run_search(args: argparse.Namespace) -> int:
     print(f"best validation loss: {summary['best_val_loss']}")
     for key, value in (summary["best_arch"] or {}).items():
         print(f"  {key:>20}: {value}")
+    if result.resumed:
+        done = result.resumed == result.evaluations and not result.interrupted
+        print(f"resumed: {result.resumed} trials replayed from the log" +
+              ("; the run was already complete, nothing new was evaluated" if done else ""))
     if args.log:
         print(f"run log: {args.log}")
+    if result.interrupted:
+        print("interrupted: the finished trials are kept" +
+              ("; add --resume to the same command to continue" if args.log else ""))
     return 130 if result.interrupted else 0
 
 
-COMMANDS = {"search": run_search}
+def run_bench(args: argparse.Namespace) -> int:
+    from .bench.command import run_bench as run
+
+    return run(args)
+
+
+COMMANDS = {"search": run_search, "bench": run_bench}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

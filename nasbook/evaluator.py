@@ -31,7 +31,7 @@ from .models import MLP, count_parameters, make_optimizer
 from .space import DEFAULTS, KEY_RULES, _check_value
 from .tasks import Task, make_task
 from .trial import Trial
-from .validation import check_choice, check_int, fail
+from .validation import check_choice, check_int, check_seed, fail
 
 
 @dataclass(frozen=True)
@@ -105,8 +105,8 @@ class Evaluator:
     def evaluate(self, arch: Mapping[str, Any], seed: int = 0) -> Trial:
         """Train ``arch`` with ``seed`` (or fetch it from the cache) and return its trial."""
         full = complete_arch(arch)
-        seed = check_int("seed", seed, minimum=0)
-        key = (tuple(sorted(full.items())), seed, self.protocol, self.task.name, self.task.seed)
+        seed = check_seed("seed", seed)
+        key = self._key(full, seed)
         if self.cache is not None and key in self.cache:
             hit = self.cache[key]
             return dataclasses.replace(hit, arch=dict(arch), cached=True, seconds=0.0, steps=0,
@@ -120,6 +120,14 @@ class Evaluator:
         if self.cache is not None:
             self.cache[key] = trial
         return trial
+
+    def remember(self, trial: Trial) -> None:
+        """Put a trial trained earlier (replayed from a run log) into the cache."""
+        if self.cache is not None and not trial.cached:
+            self.cache.setdefault(self._key(complete_arch(trial.arch), trial.seed), trial)
+
+    def _key(self, full: dict[str, Any], seed: int) -> tuple:
+        return (tuple(sorted(full.items())), seed, self.protocol, self.task.name, self.task.seed)
 
     def evaluate_many(self, archs: Sequence[Mapping[str, Any]], seed: int = 0,
                       on_trial: Callable[[Trial], None] | None = None,

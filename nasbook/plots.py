@@ -10,14 +10,16 @@ Inputs are nasbook's own objects: a :class:`~nasbook.result.SearchResult` or a l
 :class:`~nasbook.trial.Trial` objects, and the strategy's ``result.trace``. The trace is a
 list of dicts, one snapshot each; the plots here read three kinds:
 
-* ``{"kind": "rl", "update": i, "probs": {key: [p, ...]}}`` – the policy's choice
-  probabilities per key after update ``i`` (reinforcement learning);
-* ``{"kind": "population", "generation": g, "archs": [...], "scores": [...]}`` – the
-  population alive in generation ``g`` with its scores (evolution; ``inf``/None = failed);
-* ``{"kind": "darts", "epoch": e, "alphas": {key: [softmax weight, ...]}}`` – the
-  architecture weights after supernet epoch ``e`` (DARTS).
+* ``{"update": i, "probs": {key: [p, ...]}}`` – the policy's choice probabilities per key
+  after update ``i`` (reinforcement learning);
+* ``{"generation": g, "population": [{"arch": ..., "score": ...}, ...]}`` (or
+  ``"archs": [...], "scores": [...]``) – the population alive in generation ``g`` with its
+  scores (evolution; ``inf``/None = failed);
+* ``{"epoch": e, "alphas": {key: [softmax weight, ...]}}`` – the architecture weights after
+  supernet epoch ``e`` (DARTS).
 
-Entries may carry more fields; other kinds are ignored.
+An entry may name its kind (``"kind": "rl" | "population" | "darts"``); otherwise it is
+recognised by the fields above. Entries may carry more fields; other entries are ignored.
 """
 from __future__ import annotations
 
@@ -60,10 +62,31 @@ def trials_of(run: Any) -> list[Trial]:
     return list(getattr(run, "trials", run))
 
 
+def entry_kind(entry: Mapping[str, Any]) -> str | None:
+    """An entry's kind: its ``"kind"`` field, else guessed from its fields ("probs" -> rl,
+    "population"/"scores" -> population, "alphas" -> darts)."""
+    if "kind" in entry:
+        return entry["kind"]
+    for field, kind in (("probs", "rl"), ("population", "population"), ("scores", "population"),
+                        ("alphas", "darts")):
+        if field in entry:
+            return kind
+    return None
+
+
 def trace_entries(trace: Any, kind: str) -> list[dict[str, Any]]:
     """The entries of one kind from a trace (or from a SearchResult's trace)."""
     trace = getattr(trace, "trace", trace) or []
-    return [e for e in trace if isinstance(e, Mapping) and e.get("kind") == kind]
+    return [e for e in trace if isinstance(e, Mapping) and entry_kind(e) == kind]
+
+
+def population_scores(entry: Mapping[str, Any]) -> np.ndarray:
+    """Scores of a population entry (``inf`` for failed members), from ``"scores"`` or from
+    ``"population": [{"arch": ..., "score": ...}, ...]``."""
+    scores = entry.get("scores")
+    if scores is None:
+        scores = [m.get("score") if isinstance(m, Mapping) else m for m in entry.get("population", [])]
+    return np.array([math.inf if s is None else float(s) for s in scores], dtype=float)
 
 
 def best_so_far(scores: Sequence[float]) -> np.ndarray:
@@ -216,7 +239,7 @@ def plot_population(trace: Any, ax: Axes | None = None, logy: bool = True) -> Ax
     best_x, best_y, all_scores = [], [], []
     for i, e in enumerate(entries):
         g = e.get("generation", i)
-        scores = np.array([math.inf if s is None else float(s) for s in e.get("scores", [])])
+        scores = population_scores(e)
         ok = np.isfinite(scores)
         ax.scatter(np.full(ok.sum(), g), scores[ok], s=14, alpha=0.6, color="tab:green")
         if (~ok).any():

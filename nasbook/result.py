@@ -41,6 +41,8 @@ class SearchResult:
     charged_evaluations: float = 0.0
     interrupted: bool = False
     log_path: str | None = None
+    resumed: int = 0  # trials replayed from the run log of an earlier, interrupted run
+    notes: list[str] = field(default_factory=list)  # what resuming reported (e.g. a cut-off line)
 
     @property
     def best(self) -> Trial | None:
@@ -92,7 +94,7 @@ class SearchResult:
             "evaluations": self.evaluations, "cache_hits": self.cache_hits, "failures": self.failures,
             "charged_evaluations": self.charged_evaluations, "total_steps": self.total_steps,
             "seconds": round(self.seconds, 3), "device": self.device, "interrupted": self.interrupted,
-            "log": self.log_path,
+            "log": self.log_path, "resumed": self.resumed,
         }
 
     def __repr__(self) -> str:

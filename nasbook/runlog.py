@@ -10,6 +10,7 @@ Everything is JSON: nothing here unpickles anything.
 from __future__ import annotations
 
 import json
+import math
 import os
 from pathlib import Path
 from typing import Any
@@ -37,9 +38,23 @@ class RunLog:
 
     @staticmethod
     def _write(f: Any, record: dict[str, Any]) -> None:
-        f.write(json.dumps(record, allow_nan=False) + "\n")
+        f.write(json.dumps(json_safe(record), allow_nan=False) + "\n")
         f.flush()
         os.fsync(f.fileno())
+
+
+def json_safe(value: Any) -> Any:
+    """``value`` with every NaN/inf float replaced by None (strict JSON has no NaN).
+
+    A diverged trial's training curve ends in NaN or inf; in the log that point reads null.
+    """
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(v) for v in value]
+    return value
 
 
 def read_log(path: "str | os.PathLike[str]") -> tuple[dict[str, Any], list[Trial], list[str]]:

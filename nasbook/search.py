@@ -9,6 +9,8 @@ Stop and Ctrl-C are handled here once, so every strategy behaves the same way.
 from __future__ import annotations
 
 import math
+import os
+import sys
 import threading
 import time
 from typing import Any, Callable, Mapping
@@ -18,11 +20,12 @@ from tqdm.auto import tqdm
 from . import __version__
 from .evaluator import Evaluator
 from .result import SearchResult
+from .resume import open_replay
 from .runlog import RunLog
 from .space import SearchSpace, as_space
 from .strategies import Strategy, make_strategy
 from .trial import Trial
-from .validation import NasbookError, check_int
+from .validation import NasbookError, check_int, check_seed, fail
 
 Callback = Callable[[Trial, Strategy], None]
 
@@ -32,7 +35,8 @@ def search(strategy: "str | Strategy" = "random", *, mode: str = "default",
            protocol: Any = "default", budget: int = 20, seed: int = 0, device: Any = "auto",
            evaluator: Any = None, log: Any = None, progress: bool = True,
            callback: Callback | None = None,
-           stop: "threading.Event | Callable[[], bool] | None" = None) -> SearchResult:
+           stop: "threading.Event | Callable[[], bool] | None" = None,
+           resume: bool = False) -> SearchResult:
     """Run a NAS search and return its :class:`~nasbook.result.SearchResult`.
 
     Args:
@@ -48,9 +52,14 @@ def search(strategy: "str | Strategy" = "random", *, mode: str = "default",
         callback: called as ``callback(trial, strategy)`` after every trial (live plots).
         stop: an Event (or a function returning True) that ends the search after the
             current trial; the finished trials are kept.
+        resume: continue the search recorded in ``log`` (after a crash, a kill or Stop):
+            logged trials are replayed, not retrained, then the search goes on live and
+            ends exactly as an uninterrupted run would (see :mod:`nasbook.resume`). A log
+            that does not exist yet is simply started.
     """
     budget = check_int("budget", budget, minimum=1)
-    seed = check_int("seed", seed, minimum=0)
+    seed = check_seed("seed", seed)
+    check_arguments(log=log, resume=resume, callback=callback, stop=stop, evaluator=evaluator)
     space = as_space(space)
     strategy = make_strategy(strategy, mode=mode)
     if evaluator is None:
@@ -59,15 +68,25 @@ def search(strategy: "str | Strategy" = "random", *, mode: str = "default",
 
     strategy.setup(space, seed, evaluator)
     runlog = RunLog(log) if log is not None else None
-    if runlog is not None:
-        runlog.start(run_header(strategy, space, evaluator, budget, seed))
+    header = run_header(strategy, space, evaluator, budget, seed)
+    replay = open_replay(log, header) if resume else None
+    if runlog is not None and replay is None:
+        runlog.start(header)
+    for note in replay.notes if replay is not None else ():
+        print(f"nasbook: {note}", file=sys.stderr)
     trials: list[Trial] = []
-    start = time.perf_counter()
+    start = time.perf_counter() - (replay.queue[-1].elapsed if replay is not None and replay.pending else 0.0)
     bar = tqdm(total=budget, desc=f"{strategy.name}/{strategy.mode}", disable=not progress, leave=True)
 
-    def finished(trial: Trial) -> None:  # runs the moment each trial is done
-        trial.step, trial.elapsed = len(trials), time.perf_counter() - start
-        if runlog is not None:
+    def finished(trial: Trial, logged: bool = False) -> None:  # runs the moment each trial is done
+        if logged:  # replayed from the log of an earlier run: already on disk, not retrained
+            trial.step = len(trials)
+            remember = getattr(evaluator, "remember", None)
+            if remember is not None:
+                remember(trial)
+        else:
+            trial.step, trial.elapsed = len(trials), time.perf_counter() - start
+        if runlog is not None and not logged:
             runlog.append(trial, strategy=strategy.name, mode=strategy.mode)
         trials.append(trial)
         bar.update(1)
@@ -82,11 +101,19 @@ def search(strategy: "str | Strategy" = "random", *, mode: str = "default",
             remaining = math.floor(budget - strategy.charged_evaluations()) - len(trials)
             if remaining <= 0:
                 break
-            archs = proposals(strategy, space)
-            batch = evaluator.evaluate_many(archs[:remaining], seed, on_trial=finished,
-                                            should_stop=should_stop)
+            archs = proposals(strategy, space)[:remaining]
+
+            def evaluate(archs: list[dict[str, Any]]) -> list[Trial]:
+                return evaluator.evaluate_many(archs, seed, on_trial=finished, should_stop=should_stop)
+
+            if replay is not None and replay.pending:
+                batch = replay.run(archs, evaluate, on_logged=lambda t: finished(t, logged=True))
+            else:
+                batch = evaluate(archs)
             strategy.tell(batch)
         interrupted = should_stop()
+        if replay is not None and replay.pending and not interrupted:
+            raise NasbookError(f"{log}: the log holds {len(replay.queue)} more trials than budget={budget} allows")
     except KeyboardInterrupt:
         interrupted = True  # Ctrl-C: keep what finished; the log is already complete
     finally:
@@ -96,7 +123,29 @@ def search(strategy: "str | Strategy" = "random", *, mode: str = "default",
                         device=str(getattr(evaluator, "device", "cpu")), trace=strategy.trace,
                         extra_steps=strategy.extra_steps(),
                         charged_evaluations=strategy.charged_evaluations(),
-                        interrupted=interrupted, log_path=None if log is None else str(log))
+                        interrupted=interrupted, log_path=None if log is None else str(log),
+                        resumed=0 if replay is None else replay.total - len(replay.queue),
+                        notes=[] if replay is None else replay.notes)
+
+
+def check_arguments(*, log: Any, resume: Any, callback: Any, stop: Any, evaluator: Any) -> None:
+    """Refuse search() arguments of the wrong kind before anything runs."""
+    if log is not None:
+        if not isinstance(log, (str, os.PathLike)) or not str(log).strip():
+            raise fail("log", log, "a file path (str or pathlib.Path) or None")
+        if os.path.isdir(log):
+            raise fail("log", str(log), "a file path, not a directory (e.g. 'run.jsonl')")
+    if not isinstance(resume, bool):
+        raise fail("resume", resume, "True or False")
+    if resume and log is None:
+        raise fail("resume", resume, "only with log=<path of the run log to continue>")
+    if callback is not None and not callable(callback):
+        raise fail("callback", callback, "a function callback(trial, strategy) or None")
+    if stop is not None and not callable(stop) and not isinstance(stop, threading.Event):
+        raise fail("stop", stop, "a threading.Event, a function returning True to stop, or None")
+    if evaluator is not None and not callable(getattr(evaluator, "evaluate_many", None)):
+        raise fail("evaluator", evaluator, "an object with evaluate_many(archs, seed, on_trial, "
+                   "should_stop), e.g. nasbook.Evaluator(...), or None")
 
 
 def proposals(strategy: Strategy, space: SearchSpace) -> list[dict[str, Any]]:

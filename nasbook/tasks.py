@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from .validation import check_choice, check_int, fail
+from .validation import check_choice, check_int, check_seed, fail
 
 LOSSES = ("mse", "cross_entropy")
 
@@ -161,4 +161,4 @@ def make_task(task: "str | Task" = "synthetic", seed: int = 0) -> Task:
     if isinstance(task, Task):
         return task
     check_choice("task", task, TASKS)
-    return TASKS[task](seed=check_int("task_seed", seed, minimum=0))
+    return TASKS[task](seed=check_seed("task_seed", seed))

@@ -36,6 +36,14 @@ def check_int(field: str, value: Any, minimum: int | None = None, maximum: int |
     return value
 
 
+MAX_SEED = 2**32 - 1  # what numpy and torch both accept everywhere
+
+
+def check_seed(field: str, value: Any) -> int:
+    """Return ``value`` if it is a usable random seed: an integer from 0 to 2**32 - 1."""
+    return check_int(field, value, minimum=0, maximum=MAX_SEED)
+
+
 def _int_range(minimum: int | None, maximum: int | None) -> str:
     if minimum is not None and maximum is not None:
         return f"an integer from {minimum} to {maximum}"

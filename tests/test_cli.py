@@ -38,7 +38,7 @@ def test_human_output_says_device_and_best():
 @pytest.mark.parametrize("args, words", [
     (["search", "--budget", "0"], ["budget=0", ">= 1"]),
     (["search", "--budget", "ten"], ["--budget", "'ten'"]),
-    (["search", "--seed", "-3"], ["seed=-3", ">= 0"]),
+    (["search", "--seed", "-3"], ["seed=-3", "from 0 to 4294967295"]),
     (["search", "--strategy", "grid"], ["--strategy", "'grid'"]),
     (["search", "--device", "tpu"], ["device='tpu'", "'cpu'"]),
     (["search", "--task", "mnist"], ["--task", "'mnist'"]),

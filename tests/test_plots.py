@@ -156,3 +156,21 @@ def test_mean_band_waits_until_every_run_has_a_success():
     mean, lo, hi = plots.mean_band(np.array([[np.inf, 2.0, 1.0], [3.0, 3.0, 3.0]]), "ci")
     assert np.isnan(mean[0]) and np.isnan(lo[0])
     np.testing.assert_allclose(mean[1:], [2.5, 2.0])
+
+
+def test_traces_without_kind_are_recognised_by_their_fields():
+    trace = [{"update": 0, "probs": {"optimizer": [0.2, 0.3, 0.5]}},
+             {"generation": 0, "population": [{"arch": {}, "score": 1.0}, {"arch": {}, "score": math.inf}]},
+             {"epoch": 0, "alphas": {"optimizer": [0.2, 0.3, 0.5]}}]
+    assert [plots.entry_kind(e) for e in trace] == ["rl", "population", "darts"]
+    assert len(plots.plot_rl_policy(trace).axes) == 1
+    ax = plots.plot_population(trace)
+    assert sum(len(c.get_offsets()) for c in ax.collections) == 2
+
+
+def test_real_evolution_trace_is_drawn():
+    run = nasbook.search("evolution", budget=30, seed=0, evaluator=ToyEvaluator(SPACE), progress=False)
+    entries = plots.trace_entries(run, "population")
+    assert entries
+    ax = plots.plot_population(run)
+    assert len(ax.lines[0].get_xdata()) == len(entries)

@@ -193,3 +193,12 @@ def test_callback_runs_in_a_worker_thread():
     dash.live.update = spy
     dash.run(timeout=30)
     assert threads and set(threads) == {"nasbook-search"}
+
+
+def test_evolution_run_shows_its_population_view():
+    dash = SearchDashboard(evaluator=ToyEvaluator(), budget=30)
+    dash.strategy.value = "evolution"
+    result = dash.run(timeout=30)
+    assert result.strategy == "evolution" and result.trace
+    assert dash.live.strategy_plot.value.tobytes().startswith(PNG)
+    assert dash.live.strategy_plot.layout.display is None

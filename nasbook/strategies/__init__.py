@@ -6,9 +6,22 @@ from typing import Any
 from ..validation import check_choice
 from .base import MODES, Strategy
 from .evolution import Evolution
+from .local_search import LocalSearch
+from .pareto_evolution import ParetoEvolution
 from .random_search import RandomSearch
 
 STRATEGIES: dict[str, type[Strategy]] = {"random": RandomSearch, "evolution": Evolution}
+STRATEGIES.update({"local": LocalSearch, "pareto": ParetoEvolution})
+
+
+def _register_peers() -> None:
+    """Other tools' samplers (their packages are imported only when a search starts)."""
+    from ..peers.optuna_tpe import OptunaTPE
+
+    STRATEGIES["optuna-tpe"] = OptunaTPE
+
+
+_register_peers()
 
 
 def make_strategy(strategy: "str | Strategy", mode: str = "default", **params: Any) -> Strategy:
@@ -21,4 +34,5 @@ def make_strategy(strategy: "str | Strategy", mode: str = "default", **params: A
     return STRATEGIES[strategy](mode=mode, **params)
 
 
-__all__ = ["MODES", "STRATEGIES", "Evolution", "RandomSearch", "Strategy", "make_strategy"]
+__all__ = ["MODES", "STRATEGIES", "Evolution", "LocalSearch", "ParetoEvolution", "RandomSearch", "Strategy",
+           "make_strategy"]

@@ -49,7 +49,7 @@ def top_table_html(trials: Sequence[Trial], k: int = 8) -> str:
 
 def trace_kind(trace: Sequence[dict[str, Any]]) -> str | None:
     """Which strategy view a trace calls for: "rl", "population", "darts" or None."""
-    kinds = {e.get("kind") for e in trace if isinstance(e, dict)}
+    kinds = {plots.entry_kind(e) for e in trace if isinstance(e, dict)}
     return next((k for k in ("rl", "population", "darts") if k in kinds), None)
 
 

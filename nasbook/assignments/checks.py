@@ -1,0 +1,268 @@
+"""The six checks of :func:`nasbook.check_strategy`, one function each.
+
+Each takes the :class:`~nasbook.assignments.checker.Context` and its title and returns a
+:class:`~nasbook.assignments.report.Check`. A check reports the failures it understands
+itself (with a message and a fix); anything else that stops it (a crash in student code,
+a time-out) is turned into a failed check by :func:`~nasbook.assignments.checker.run_check`.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from ..search import search
+from ..space import SearchSpace
+from ..strategies import RandomSearch, Strategy
+from ..toy import ToyEvaluator
+from ..validation import NasbookError
+from .checker import SPACE_FIX, Context, describe_crash
+from .guard import StudentError, Watch, WatchedEvaluator, safe_repr
+from .report import Check
+
+# A small, unusual space: 12 architectures, two keys of the article's space missing, one key
+# with a single choice. A strategy that hard-codes the article's space, or waits for an
+# architecture it has not seen, fails here.
+SMALL_SPACE = {"num_hidden_layers": [1, 2, 3], "hidden_layer_size": [16, 32],
+               "activation_function": ["Tanh", "ReLU"], "optimizer": ["SGD"]}
+
+
+def interface(ctx: Context, title: str) -> Check:
+    """The class builds, ``setup`` makes ``self.rng``, ``ask`` returns dicts, ``tell`` takes trials."""
+    cls, name = ctx.cls, "interface"
+
+    def bad(message: str, fix: str) -> Check:
+        return Check(name, title, "fail", message, fix)
+
+    if isinstance(cls, Strategy):
+        return bad(f"check_strategy got an instance ({type(cls).__name__}(...)), not a class.",
+                   f"Pass the class itself: nasbook.check_strategy({type(cls).__name__}); constructor "
+                   "arguments go in params={...}.")
+    if not (isinstance(cls, type) and issubclass(cls, Strategy)):
+        return bad(f"{cls!r} is not a subclass of nasbook.Strategy.",
+                   "Write `class MyStrategy(nasbook.Strategy):` and implement ask() and tell().")
+    missing = sorted(getattr(cls, "__abstractmethods__", ()))
+    if missing:
+        return bad(f"{cls.__name__} does not define {' and '.join(m + '()' for m in missing)}.",
+                   "Add `def ask(self):` (returns a list of architecture dicts) and "
+                   "`def tell(self, trials):` (learns from the finished trials) to your class.")
+    watch = Watch(ctx.file)
+    try:
+        strategy = ctx.new(watch)
+    except StudentError as error:
+        return bad(f"Building {ctx.call} failed: {error}.",
+                   "The constructor only stores parameters: `def __init__(self, mode='default', ...)`, "
+                   "call `super().__init__(mode)` first; pass values with check_strategy(..., params={...}).")
+    if not isinstance(getattr(strategy, "mode", None), str):
+        return bad("The new object has no self.mode: __init__ did not call super().__init__(mode).",
+                   "Start your __init__ with `super().__init__(mode)`.")
+    space = SearchSpace()
+    evaluator = WatchedEvaluator(ToyEvaluator(space), watch)
+    try:
+        strategy.setup(space, 0, evaluator)
+    except StudentError as error:
+        return bad(f"{error}.", "Start your setup() with `super().setup(space, seed, evaluator)`, then "
+                   "create the search state (current architecture, best score, ...).")
+    has_rng = isinstance(getattr(strategy, "rng", None), np.random.Generator)
+    if not has_rng or getattr(strategy, "space", None) is not space:
+        return bad("After setup() the strategy has no self.rng (or no self.space): the base class's "
+                   "setup() was not called.",
+                   "Start your setup() with `super().setup(space, seed, evaluator)`: it stores self.space "
+                   "and makes self.rng from the seed.")
+    try:
+        archs = strategy.ask()
+    except StudentError as error:
+        return bad(*describe_crash(error, watch, None))
+    archs = [archs] if isinstance(archs, Mapping) else archs
+    if not isinstance(archs, (list, tuple)) or not archs or not all(isinstance(a, Mapping) for a in archs):
+        return bad(f"ask() returned {safe_repr(archs)}; it must return a non-empty list of architecture "
+                   "dicts.",
+                   "Return a list, e.g. `return [self.space.sample(self.rng)]` (not a generator, not None).")
+    trials = []
+    for arch in archs:
+        try:
+            trials.append(ToyEvaluator(space).evaluate(space.validate(arch)))
+        except NasbookError:
+            break  # outside the space: the next check says so
+    if trials:
+        try:
+            strategy.tell(trials)
+        except StudentError as error:
+            return bad(*describe_crash(error, watch, None))
+    told = f"tell() accepted {len(trials)} trial(s)" if trials else "tell() not tried (see the next check)"
+    return Check(name, title, "pass", f"{ctx.call} builds; setup() makes self.rng; "
+                 f"ask() proposed {len(archs)} architecture(s); {told}.")
+
+
+def proposals(ctx: Context, title: str) -> Check:
+    """Every proposal is inside the space: the article's space and a small, unusual one."""
+    small = SearchSpace(SMALL_SPACE)
+    count = 0
+    for space, label, seed, budget in ((SearchSpace(), "the article's space (3,600 architectures)", 0, 60),
+                                       (small, f"a small test space {SMALL_SPACE}", 1, 2 * small.size)):
+        try:
+            result, watch, _ = ctx.run(seed, budget, space=space)
+        except NasbookError as error:
+            n = len(ctx.watch.asked) if ctx.watch else 0
+            return Check("proposals", title, "fail", f"On {label}, ask() call {n} proposed something "
+                         f"outside the space: {error}.", SPACE_FIX)
+        except StudentError as error:
+            what, fix = describe_crash(error, ctx.watch, None)
+            return Check("proposals", title, "fail", f"On {label}: {what}",
+                         fix + " Your strategy must work on any SearchSpace, with any keys and any "
+                         "number of choices (even one).")
+        count += sum(len(a) for a in watch.asked)
+    return Check("proposals", title, "pass", f"{count} proposals, all inside the space, on the article's "
+                 f"space and on a {small.size}-architecture test space (searched with a budget twice its size).",
+                 numbers={"proposals": count})
+
+
+def budget(ctx: Context, title: str) -> Check:
+    """The loop's count of evaluations is the truth: no self-evaluation, no negative charge."""
+    budget = 37  # prime: batch strategies get their last batch cut
+    result, watch, strategy = ctx.run(0, budget)
+    charged = result.charged_evaluations
+    own, used = watch.own_evaluations, result.evaluations + watch.own_evaluations
+    numbers = {"budget": budget, "loop_evaluations": result.evaluations, "own_evaluations": own,
+               "charged_evaluations": charged}
+    if own:
+        return Check("budget", title, "fail", f"{watch.own_evaluation_method}() evaluated {own} architecture(s) "
+                     f"itself through self.evaluator. The loop cannot count those, so a budget of {budget} "
+                     f"bought {used} evaluations.",
+                     "Never call self.evaluator yourself: return the architectures you want scored from ask() "
+                     "and read their scores in tell(trials). (Only a strategy that trains networks itself, "
+                     "like DARTS, reports that compute, through charged_evaluations().)", numbers)
+    if watch.bad_charge is not None:
+        return Check("budget", title, "fail", f"charged_evaluations() returned {safe_repr(watch.bad_charge)}. "
+                     "The loop subtracts it from the budget: a negative number buys evaluations the budget "
+                     "does not allow, and a value that is not a number stops the loop.",
+                     "Do not override charged_evaluations() (the base class returns 0.0) unless your strategy "
+                     "spends compute outside the evaluator; then return that compute as a number >= 0.", numbers)
+    if result.evaluations + charged > budget:
+        return Check("budget", title, "fail", f"{result.evaluations} evaluations + {charged:g} charged exceed "
+                     f"the budget of {budget}.", "Report in charged_evaluations() only compute already "
+                     "spent, and never lower it.", numbers)
+    cut = watch.cut_batch
+    note = f"; its last batch was cut to fit ({cut[0]} proposed, {cut[1]} told) and tell() coped" if cut else ""
+    return Check("budget", title, "pass", f"Budget {budget}: the loop ran {result.evaluations} evaluations, "
+                 f"the strategy charged {charged:g} more and evaluated nothing itself{note}.", numbers=numbers)
+
+
+def failures(ctx: Context, title: str) -> Check:
+    """Diverged trials (about 4 in 10 architectures diverge, then every one) must not crash it."""
+    space = SearchSpace()
+    some = ToyEvaluator(space, diverge=lambda a: a["learning_rate"] == 0.1 or space.index(a) % 4 == 0)
+    fix = ("A diverged or failed trial has val_loss None and score inf: compare trial.score (a float), never "
+           "trial.val_loss, and do not assume a success ever arrives (keep proposing, e.g. mutations of the "
+           "last proposal or random samples).")
+    for evaluator, seed, budget, label in ((some, 0, 48, "while some trials diverged"),
+                                           (ToyEvaluator(space, diverge=lambda a: True), 1, 12,
+                                            "while every trial diverged")):
+        try:
+            result, watch, _ = ctx.run(seed, budget, space=space, evaluator=evaluator)
+        except StudentError as error:
+            what, _ = describe_crash(error, ctx.watch, None)
+            return Check("failures", title, "fail", f"It crashed {label}: {what}", fix)
+        if evaluator is some:
+            n_failed, best = result.failures, result.best_val_loss
+    return Check("failures", title, "pass", f"{n_failed} of 48 trials diverged, then all 12 of another run: "
+                 f"it kept going both times (best score {best:.4g}).", numbers={"failures": n_failed})
+
+
+def history(result: Any) -> list[tuple[Any, ...]]:
+    return [(t.arch, t.status, t.val_loss) for t in result.trials]
+
+
+def first_difference(a: list[Any], b: list[Any]) -> str:
+    i = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
+    show = lambda h: h[i][0] if i < len(h) else "nothing"  # noqa: E731
+    return f"from trial {i} on: the first run tried {show(a)}, the second {show(b)}"
+
+
+def determinism(ctx: Context, title: str) -> Check:
+    """Same seed -> same history (fresh object or reused one); other seeds -> other histories."""
+    first, watch, strategy = ctx.run(0, 24)
+    second, _, _ = ctx.run(0, 24)
+    if history(first) != history(second):
+        return Check("determinism", title, "fail", "Two searches with seed 0 went differently, "
+                     f"{first_difference(history(first), history(second))}.",
+                     "Draw every random choice from self.rng (setup() makes it from the seed): "
+                     "self.rng.random(), self.rng.integers(n), self.space.sample(self.rng) — never "
+                     "np.random.*, the random module, or np.random.default_rng() without the seed.")
+    again, _, _ = ctx.run(0, 24, reuse=(strategy, watch))
+    if history(first) != history(again):
+        return Check("determinism", title, "fail", "The same object searched twice with seed 0 went "
+                     f"differently the second time, {first_difference(history(first), history(again))}.",
+                     "Create all search state in setup() (after super().setup(...)), not in __init__ and "
+                     "not at class level: the loop calls setup() at the start of every search.")
+    others = [history(ctx.run(seed, 24)[0]) for seed in (1, 2)]
+    if all(h == history(first) for h in others):
+        return Check("determinism", title, "fail", "Seeds 0, 1 and 2 gave exactly the same history: the "
+                     "strategy ignores the seed it is given.",
+                     "Use self.rng (the loop seeds it from the search's seed) instead of a generator with "
+                     "a fixed seed such as np.random.default_rng(42).")
+    return Check("determinism", title, "pass", "Seed 0 gave the same 24 trials three times (new objects and "
+                 "a reused one); seeds 1 and 2 gave other histories.")
+
+
+def _stats(values: list[float]) -> tuple[float, float, float]:
+    q1, med, q3 = (float(np.percentile(values, q, method="nearest")) for q in (25, 50, 75))
+    return med, q1, q3
+
+
+def _tail(n: int, k: int) -> float:
+    """P(X >= k) for X ~ Binomial(n, 1/2): the sign test's one-sided p-value."""
+    return sum(math.comb(n, i) for i in range(k, n + 1)) / 2 ** n if n else 1.0
+
+
+def performance(ctx: Context, title: str) -> Check:
+    """Median regret over ``ctx.seeds`` seeds against random search, with a verdict."""
+    bench, seeds, budget = ctx.benchmark, ctx.seeds, ctx.budget
+    mine, theirs, own = [], [], 0
+    for seed in range(seeds):
+        result, watch, _ = ctx.run(seed, budget, space=bench.space, evaluator=bench.make_evaluator())
+        own += watch.own_evaluations
+        mine.append(bench.regret(result))
+        baseline = search(RandomSearch(), space=bench.space, evaluator=bench.make_evaluator(),
+                          budget=budget, seed=seed, progress=False)
+        theirs.append(bench.regret(baseline))
+    if own:
+        return Check("performance", title, "skip", "Skipped: the strategy evaluated architectures itself "
+                     "(see 'budget'), so a comparison at equal budget would be unfair.")
+    wins = sum(m < t for m, t in zip(mine, theirs))
+    losses = sum(m > t for m, t in zip(mine, theirs))
+    (med, q1, q3), (rmed, rq1, rq3) = _stats(mine), _stats(theirs)
+    p_better, p_worse = _tail(wins + losses, wins), _tail(wins + losses, losses)
+    numbers = {"benchmark": bench.name, "seeds": seeds, "budget": budget, "median_regret": med,
+               "iqr_regret": [q1, q3], "random_median_regret": rmed, "random_iqr_regret": [rq1, rq3],
+               "wins": wins, "losses": losses, "ties": seeds - wins - losses,
+               "p_better": p_better, "p_worse": p_worse, "regrets": mine, "random_regrets": theirs}
+    if med < rmed:
+        verdict, status = "better than random search", "pass"
+    elif losses > wins and p_worse < 0.05:
+        verdict, status = "worse than random search", "fail"
+    else:
+        verdict, status = "about as good as random search (no clear difference)", "pass"
+    numbers["verdict"] = verdict
+    message = (f"Verdict: {verdict}. Median regret {med:.4g} (IQR {q1:.4g} to {q3:.4g}) against random "
+               f"search's {rmed:.4g} (IQR {rq1:.4g} to {rq3:.4g}), over {seeds} seeds with a budget of "
+               f"{budget} on the {bench.name} benchmark. Lower regret on {wins} seeds, higher on {losses}, "
+               f"equal on {seeds - wins - losses} (sign test: p = {min(p_better, p_worse):.2g}).")
+    fix = ""
+    if status == "fail":
+        fix = ("Lower scores are better: an improvement is `trial.score < self.best_score`. Check that ask() "
+               "really uses what tell() learned, and print a few trials of nasbook.search(MyStrategy(), "
+               "evaluator=nasbook.toy.ToyEvaluator(), budget=20, progress=False).trials to see what it proposes.")
+    return Check("performance", title, status, message, fix, numbers)
+
+
+CHECKS: list[tuple[str, str, Any]] = [
+    ("interface", "Interface: builds, sets up, asks and tells", interface),
+    ("proposals", "Every proposal is inside the search space", proposals),
+    ("budget", "The budget is respected", budget),
+    ("failures", "Survives diverged and failed trials", failures),
+    ("determinism", "Same seed, same history", determinism),
+    ("performance", "Performance against random search", performance),
+]

@@ -1,0 +1,54 @@
+"""A worked example for students: simulated annealing, written the way a student would.
+
+docs/assignment.md shows this class line by line; the tests run it through
+:func:`nasbook.check_strategy`, so the example in the docs is known to pass every check.
+"""
+from __future__ import annotations
+
+import math
+
+import nasbook
+
+
+class SimulatedAnnealing(nasbook.Strategy):
+    """Walk through the space one mutation at a time.
+
+    A better neighbour is always accepted. A worse one is accepted with probability
+    exp(-relative worsening / temperature), so early on (hot) the walk can escape a bad
+    region, and later (cold) it settles into plain hill climbing.
+    """
+
+    name = "annealing"
+
+    def __init__(self, mode="default", temperature=0.3, cooling=0.9):
+        super().__init__(mode)             # stores self.mode
+        self.temperature = temperature     # the constructor only stores parameters
+        self.cooling = cooling
+
+    def setup(self, space, seed, evaluator=None):
+        super().setup(space, seed, evaluator)  # makes self.space and self.rng
+        self.current = None                # the architecture the walk stands on
+        self.current_score = math.inf      # its score (lower is better)
+        self.hot = self.temperature        # the temperature right now
+
+    def ask(self):
+        if self.current is None:           # first step: start anywhere
+            return [self.space.sample(self.rng)]
+        return [self.space.mutate(self.current, self.rng)]  # one key changed
+
+    def tell(self, trials):
+        for trial in trials:               # usually one trial; maybe none at the very end
+            if self.accept(trial.score):
+                self.current, self.current_score = trial.arch, trial.score
+            self.hot = max(self.hot * self.cooling, 1e-9)  # cool down, but never to 0
+            self.trace.append({"current_score": self.current_score, "temperature": self.hot})
+
+    def accept(self, score):
+        if self.current is None or score <= self.current_score:
+            return True                    # the first trial, or not worse: always move
+        if math.isinf(score):
+            return False                   # a diverged trial (score inf): never move there
+        if math.isinf(self.current_score):
+            return True                    # standing on a failure: anything is better
+        worse_by = (score - self.current_score) / max(abs(self.current_score), 1e-12)  # unit-free
+        return self.rng.random() < math.exp(-worse_by / self.hot)

@@ -1,0 +1,1 @@
+"""Peers: other tools' search algorithms wrapped as nasbook strategies, for fair comparisons."""

@@ -1,0 +1,93 @@
+"""Stop and Ctrl-C: an interrupted search keeps what finished, and its log stays valid."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from nasbook import read_log, search
+from nasbook.toy import ToyEvaluator
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def ctrl_c_at(at: int) -> ToyEvaluator:
+    """A toy evaluator that raises KeyboardInterrupt (what Ctrl-C does) at evaluation ``at``."""
+    evaluator = ToyEvaluator()
+    plain = evaluator.evaluate
+
+    def evaluate(arch, seed=0):
+        if evaluator.calls + 1 == at:
+            raise KeyboardInterrupt
+        return plain(arch, seed)
+
+    evaluator.evaluate = evaluate
+    return evaluator
+
+
+def test_stop_event_returns_the_partial_result(tmp_path):
+    stop = threading.Event()
+    log = tmp_path / "run.jsonl"
+
+    def callback(trial, strategy):
+        if trial.step == 2:
+            stop.set()  # what the Stop button does
+
+    result = search(budget=10, seed=0, evaluator=ToyEvaluator(), log=log, stop=stop,
+                    callback=callback, progress=False)
+    assert result.interrupted and result.evaluations == 3
+    assert result.best is not None and result.summary()["interrupted"] is True
+    header, trials, warnings = read_log(log)
+    assert header["budget"] == 10 and [t.arch for t in trials] == [t.arch for t in result.trials]
+    assert warnings == []
+
+
+def test_stop_function_is_honoured():
+    calls = []
+    result = search(budget=10, seed=0, evaluator=ToyEvaluator(), progress=False,
+                    callback=lambda t, s: calls.append(t), stop=lambda: len(calls) >= 4)
+    assert result.interrupted and result.evaluations == 4
+
+
+def test_a_finished_search_is_not_interrupted():
+    result = search(budget=5, seed=0, evaluator=ToyEvaluator(), progress=False)
+    assert not result.interrupted and result.evaluations == 5
+
+
+def test_keyboard_interrupt_returns_the_partial_result_and_resumes(tmp_path):
+    log = tmp_path / "run.jsonl"
+    full = search(budget=8, seed=2, evaluator=ToyEvaluator(), progress=False)
+    part = search(budget=8, seed=2, evaluator=ctrl_c_at(4), log=log, progress=False)
+    assert part.interrupted and part.evaluations == 3
+    _, logged, warnings = read_log(log)
+    assert len(logged) == 3 and warnings == []
+    resumed = search(budget=8, seed=2, evaluator=ToyEvaluator(), log=log, resume=True, progress=False)
+    assert [t.arch for t in resumed.trials] == [t.arch for t in full.trials]
+    assert resumed.best_val_loss == full.best_val_loss
+
+
+def test_cli_ctrl_c_prints_the_partial_summary_and_exits_130(tmp_path):
+    log = tmp_path / "run.jsonl"
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "TQDM_DISABLE": "1"}
+    proc = subprocess.Popen([sys.executable, "-m", "nasbook", "search", "--protocol", "seed", "--budget", "50",
+                             "--log", str(log)], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and proc.poll() is None:
+        if log.exists() and len(log.read_text().splitlines()) >= 3:  # header + 2 trials
+            break
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err
+    _, logged, _ = read_log(log)
+    assert 2 <= len(logged) < 50
+    assert f"random/default: {len(logged)} evaluations" in out  # the partial summary
+    assert "best validation loss:" in out and "interrupted" in out
+    assert all(json.loads(line) for line in log.read_text().splitlines())

@@ -1,0 +1,207 @@
+"""Resume: a search continued from its run log ends exactly as an uninterrupted one."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+import nasbook
+from nasbook import NasbookError, read_log, search
+from nasbook.strategies import RandomSearch
+from nasbook.toy import ToyEvaluator
+
+ROOT = Path(__file__).resolve().parents[1]
+TINY = {"num_hidden_layers": [1], "hidden_layer_size": [8], "learning_rate": [0.01, 0.001],
+        "optimizer": ["Adam"]}  # two architectures: repeats hit the cache
+
+
+def same_trials(a, b) -> None:
+    """Two trial lists describe the same search (timings aside)."""
+    assert [t.arch for t in a] == [t.arch for t in b]
+    assert [t.val_loss for t in a] == [t.val_loss for t in b]
+    assert [t.status for t in a] == [t.status for t in b]
+    assert [t.cached for t in a] == [t.cached for t in b]
+    assert [t.step for t in a] == list(range(len(a)))
+
+
+def stop_after(n: int):
+    """A (callback, stop) pair that stops a search after ``n`` trials."""
+    seen: list[int] = []
+    return (lambda trial, strategy: seen.append(1)), (lambda: len(seen) >= n)
+
+
+def run(strategy="random", log=None, **kw):
+    kw.setdefault("evaluator", ToyEvaluator())
+    return search(strategy, budget=kw.pop("budget", 12), seed=kw.pop("seed", 3), progress=False,
+                  log=log, **kw)
+
+
+@pytest.mark.parametrize("cut", [0, 1, 5, 11])
+def test_resume_after_stop_equals_uninterrupted(tmp_path, cut):
+    log = tmp_path / "run.jsonl"
+    full = run()
+    callback, stop = stop_after(cut)
+    part = run(log=log, callback=callback, stop=stop)
+    assert part.interrupted and len(part.trials) == cut
+    resumed = run(log=log, resume=True)
+    same_trials(resumed.trials, full.trials)
+    assert resumed.best_val_loss == full.best_val_loss and resumed.resumed == cut
+    _, logged, warnings = read_log(log)
+    same_trials(logged, full.trials)  # nothing lost, nothing written twice
+    assert warnings == []
+
+
+def test_resume_mid_batch(tmp_path):
+    """A batch strategy cut in the middle of a batch resumes inside that batch."""
+    log = tmp_path / "run.jsonl"
+    full = run(RandomSearch(batch_size=4))
+    callback, stop = stop_after(6)
+    run(RandomSearch(batch_size=4), log=log, callback=callback, stop=stop)
+    resumed = run(RandomSearch(batch_size=4), log=log, resume=True)
+    same_trials(resumed.trials, full.trials)
+    assert resumed.resumed == 6
+
+
+def test_replayed_trials_refill_the_cache(tmp_path):
+    """A later repeat of a replayed architecture is a cache hit, as in the uninterrupted run."""
+    log = tmp_path / "run.jsonl"
+    kw = dict(space=TINY, protocol="seed", budget=5, evaluator=None)
+    full = run(**kw)
+    assert sum(t.cached for t in full.trials) == 3
+    callback, stop = stop_after(2)
+    run(log=log, callback=callback, stop=stop, **kw)
+    resumed = run(log=log, resume=True, **kw)
+    same_trials(resumed.trials, full.trials)
+
+
+def test_half_written_last_line_is_reported_and_cut(tmp_path, capsys):
+    log = tmp_path / "run.jsonl"
+    full = run()
+    callback, stop = stop_after(4)
+    run(log=log, callback=callback, stop=stop)
+    with open(log, "a") as f:
+        f.write('{"kind": "trial", "arch": {"num_hidden_la')
+    resumed = run(log=log, resume=True)
+    same_trials(resumed.trials, full.trials)
+    assert any("line 6 is half-written" in note for note in resumed.notes)
+    assert any("removed before appending" in note for note in resumed.notes)
+    assert "line 6 is half-written" in capsys.readouterr().err
+    _, logged, warnings = read_log(log)
+    assert warnings == [] and len(logged) == 12
+    assert all(json.loads(line) for line in log.read_text().splitlines())
+
+
+def test_complete_last_line_without_newline_is_kept(tmp_path):
+    log = tmp_path / "run.jsonl"
+    callback, stop = stop_after(4)
+    run(log=log, callback=callback, stop=stop)
+    log.write_bytes(log.read_bytes().rstrip(b"\n"))
+    resumed = run(log=log, resume=True)
+    assert resumed.resumed == 4 and len(read_log(log)[1]) == 12
+
+
+def test_corrupt_line_in_the_middle_is_refused(tmp_path):
+    log = tmp_path / "run.jsonl"
+    run(log=log, budget=4)
+    lines = log.read_text().splitlines()
+    lines[2] = lines[2][:40]
+    log.write_text("\n".join(lines) + "\n")
+    with pytest.raises(NasbookError, match=r"line 3 is not a valid run-log record.*damaged"):
+        run(log=log, budget=4, resume=True)
+
+
+@pytest.mark.parametrize("change, field", [
+    (dict(seed=4), "seed"), (dict(budget=13), "budget"), (dict(strategy=RandomSearch(batch_size=2)), "params"),
+    (dict(mode="seed"), "mode"), (dict(space={"num_hidden_layers": [1, 2]}), "space"),
+    (dict(evaluator=None, protocol="seed"), "task"),
+])
+def test_log_from_another_run_is_refused(tmp_path, change, field):
+    log = tmp_path / "run.jsonl"
+    callback, stop = stop_after(2)
+    run(log=log, callback=callback, stop=stop)
+    kw = dict(change)
+    strategy = kw.pop("strategy", "random")
+    before = log.read_bytes()
+    with pytest.raises(NasbookError, match=rf"cannot resume from .*run.jsonl: it was written with {field}="):
+        run(strategy, log=log, resume=True, **kw)
+    assert log.read_bytes() == before  # a refused resume leaves the log alone
+
+
+def test_divergence_is_refused(tmp_path):
+    log = tmp_path / "run.jsonl"
+    callback, stop = stop_after(3)
+    run(log=log, callback=callback, stop=stop)
+    lines = log.read_text().splitlines()
+    record = json.loads(lines[2])
+    record["arch"]["num_hidden_layers"] = 5 if record["arch"]["num_hidden_layers"] != 5 else 4
+    lines[2] = json.dumps(record)
+    log.write_text("\n".join(lines) + "\n")
+    with pytest.raises(NasbookError, match=r"logged trial 1 is .*but the strategy now proposes.*not deterministic"):
+        run(log=log, resume=True)
+
+
+def test_resume_a_finished_run_evaluates_nothing(tmp_path):
+    log = tmp_path / "run.jsonl"
+    full = run(log=log)
+    before = log.read_bytes()
+    evaluator = ToyEvaluator()
+    again = run(log=log, resume=True, evaluator=evaluator)
+    same_trials(again.trials, full.trials)
+    assert again.resumed == 12 and evaluator.calls == 0 and log.read_bytes() == before
+
+
+def test_resume_without_a_log_starts_it(tmp_path):
+    log = tmp_path / "new.jsonl"
+    result = run(log=log, resume=True)
+    assert result.resumed == 0 and len(read_log(log)[1]) == 12
+
+
+def test_resume_needs_a_log():
+    with pytest.raises(NasbookError, match=r"resume=True is not allowed; .*log="):
+        run(resume=True)
+
+
+def cli(*args, **kw):
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "TQDM_DISABLE": "1"}
+    return [sys.executable, "-m", "nasbook", "search", "--protocol", "seed", "--budget", "8", "--seed", "1",
+            "--json", *args], dict(cwd=ROOT, env=env, capture_output=True, text=True, **kw)
+
+
+@pytest.mark.slow
+def test_cli_resume_after_sigkill(tmp_path):
+    """Acceptance: SIGKILL a real CLI search, add a half line, resume, compare."""
+    ref_log, log = tmp_path / "ref.jsonl", tmp_path / "run.jsonl"
+    command, kw = cli("--log", str(ref_log))
+    reference = subprocess.run(command, timeout=300, **kw)
+    assert reference.returncode == 0, reference.stderr
+
+    command, kw = cli("--log", str(log))
+    kw.pop("capture_output")
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **kw)
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and proc.poll() is None:
+        if log.exists() and len(log.read_text().splitlines()) >= 3:  # header + 2 trials
+            break
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    killed = len(read_log(log)[1])
+    assert 2 <= killed < 8, "the search was not cut off mid-run"
+    with open(log, "a") as f:
+        f.write('{"kind": "trial", "strategy": "random", "arch": {"num_hid')
+
+    command, kw = cli("--log", str(log), "--resume")
+    resumed = subprocess.run(command, timeout=300, **kw)
+    assert resumed.returncode == 0, resumed.stderr
+    assert "half-written" in resumed.stderr and "Traceback" not in resumed.stderr
+    summary, expected = json.loads(resumed.stdout.splitlines()[-1]), json.loads(reference.stdout.splitlines()[-1])
+    assert summary["resumed"] == killed
+    for key in ("best_arch", "best_val_loss", "evaluations", "cache_hits", "failures"):
+        assert summary[key] == expected[key], key
+    same_trials(read_log(log)[1], read_log(ref_log)[1])

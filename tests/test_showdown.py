@@ -1,0 +1,90 @@
+"""The showdown's regret bookkeeping, on a small hand-made table (no training)."""
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from nasbook.bench import BENCH_PROTOCOL, BenchTable
+from nasbook.bench.build import empty_arrays, metadata
+from nasbook.bench.showdown import SHOWDOWN, available, regret_curve, showdown, split_name, summarise
+from nasbook.result import SearchResult
+from nasbook.space import SearchSpace
+from nasbook.trial import Trial
+
+ROOT = Path(__file__).resolve().parents[1]
+SPACE = {"num_hidden_layers": [1, 2, 3], "hidden_layer_size": [8, 16, 32, 64], "learning_rate": [0.1, 0.01, 0.001]}
+
+
+@pytest.fixture(scope="module")
+def table():
+    """36 architectures with made-up scores: a smooth bowl plus seed noise, one always diverging."""
+    space = SearchSpace(SPACE)
+    arrays = empty_arrays(space.size, (0, 1, 2), BENCH_PROTOCOL)
+    rng = np.random.default_rng(0)
+    for i, arch in enumerate(space.enumerate()):
+        idx = np.array(space.encode(arch))
+        base = 0.1 + 0.05 * np.sum((idx - [1, 2, 1]) ** 2)
+        arrays["val_curve"][i] = base + 0.01 * rng.random((3, 1)) + np.array([0.3, 0.2, 0.1, 0.0])
+        arrays["train_curve"][i] = base
+        arrays["seconds"][i], arrays["steps"][i] = 0.5, 10
+        arrays["params"][i], arrays["latency"][i] = 100 * (i + 1), 1e-5 * (i + 1)
+    arrays["status"][0] = 1  # architecture 0 diverges with every seed
+    arrays["done"][:] = True
+    return BenchTable(arrays, metadata(space, "synthetic", BENCH_PROTOCOL, (0, 1, 2)))
+
+
+def make_result(table, indices, charged=0.0):
+    trials = [table.trial(table.space.decode(np.unravel_index(i, table.shape)), 0) for i in indices]
+    return SearchResult(strategy="x", mode="default", seed=0, budget=10, trials=trials, seconds=0.0,
+                        device="cpu", charged_evaluations=charged)
+
+
+def test_regret_curve_follows_the_incumbent(table):
+    best = table.index(table.optimum_arch)
+    curve = regret_curve(make_result(table, [0, 5, best, 7]), table, budget=6)
+    assert math.isinf(curve[0])  # the first trial diverged: nothing found yet
+    assert curve[1] == pytest.approx(table.mean_val_loss[5] - table.optimum)
+    assert curve[2] == curve[3] == curve[5] == 0.0  # best found; stays found
+    charged = regret_curve(make_result(table, [best], charged=3.5), table, budget=6)
+    assert np.isinf(charged[:4]).all() and charged[4] == 0.0  # supernet paid first
+
+
+def test_summarise_median_and_iqr():
+    curves = np.array([[3.0, 1.0], [2.0, 2.0], [1.0, np.inf], [0.0, 0.0]])
+    out = summarise(curves, [1, 2])
+    assert out["median_regret"]["1"] == 1.5 and out["iqr_regret"]["1"] == pytest.approx(1.5)
+    assert out["median_regret"]["2"] == 1.5 and out["iqr_regret"]["2"] is None  # inf quartile
+    assert json.loads(json.dumps(out)) == out
+
+
+def test_showdown_runs_strategies_and_reports_missing(table):
+    out = showdown(["random", "local", "no-such/seed"], seeds=3, budget=20, table=table, checkpoints=(10, 20, 50))
+    assert set(out["strategies"]) == {"random", "local"} and "no-such/seed" in out["missing"]
+    assert out["curves"]["local"].shape == (3, 20)
+    assert set(out["strategies"]["local"]["median_regret"]) == {"10", "20"}
+    assert out["simulated"]["random"] == pytest.approx(0.5 * 20, rel=0.3)  # ~0.5 s per fresh lookup
+    again = showdown(["local"], seeds=3, budget=20, table=table, workers=2)
+    assert np.array_equal(again["curves"]["local"], out["curves"]["local"])  # deterministic, any workers
+
+
+def test_names_of_the_contract():
+    assert SHOWDOWN == ("random", "local", "rl/seed", "rl/default", "evolution/seed", "evolution/default",
+                        "darts/seed", "darts/default", "optuna-tpe")
+    assert split_name("rl/seed") == ("rl", "seed") and split_name("local") == ("local", "default")
+    names, missing = available(SHOWDOWN)
+    assert set(names) | set(missing) == set(SHOWDOWN)
+
+
+def test_showdown_script_json_contract():
+    out = subprocess.run([sys.executable, "benchmarks/showdown.py", "--seeds", "2", "--budget", "12",
+                          "--strategies", "random,local", "--json"], cwd=ROOT, capture_output=True, text=True,
+                         timeout=300, check=True)
+    last = json.loads(out.stdout.strip().splitlines()[-1])
+    assert last["budget"] == 12 and last["seeds"] == 2 and set(last["strategies"]) == {"random", "local"}
+    assert set(last["strategies"]["random"]) == {"median_regret", "iqr_regret"}
+    assert set(last["strategies"]["random"]["median_regret"]) == {"10"}
+    assert "median [inter-quartile range]" in out.stdout
