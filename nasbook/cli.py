@@ -1,7 +1,7 @@
 """The ``nasbook`` command line.
 
     nasbook search --strategy random --budget 20 --seed 0 [--task synthetic]
-                   [--protocol seed|default] [--device auto] [--log FILE] [--json]
+                   [--protocol seed|default] [--device auto] [--log FILE] [--json] [--workers N]
 
 Human output is a progress bar and a summary; with ``--json`` the last line of stdout is
 one JSON object. A bad argument prints one line to stderr and exits with status 2 —
@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+from contextlib import nullcontext
 from typing import Sequence
 
-from .validation import NasbookError
+from .validation import NasbookError, check_int
 
 
 class _Parser(argparse.ArgumentParser):
@@ -43,6 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--resume", action="store_true",
                    help="continue the search recorded in --log (after a crash or Ctrl-C)")
     s.add_argument("--json", action="store_true", help="print a JSON summary as the last line")
+    s.add_argument("--workers", type=int, default=0,
+                   help="train in N local processes (0 = in this process); results are the same")
     from .bench.command import add_parser as add_bench_parser
 
     add_bench_parser(commands)
@@ -51,15 +55,21 @@ def build_parser() -> argparse.ArgumentParser:
 
 def run_search(args: argparse.Namespace) -> int:
     from .evaluator import Evaluator
+    from .executors import local_pool
     from .search import search
+    from .strategies import make_strategy
 
     if args.resume and not args.log:
         raise NasbookError("--resume needs --log FILE: the run log of the search to continue")
     evaluator = Evaluator(task=args.task, protocol=args.protocol, device=args.device)
     if not args.json:
         print(evaluator.describe())
-    result = search(args.strategy, mode=args.mode, budget=args.budget, seed=args.seed,
-                    evaluator=evaluator, log=args.log, progress=not args.json, resume=args.resume)
+    workers = check_int("workers", args.workers, minimum=0)
+    strategy = make_strategy(args.strategy, mode=args.mode,  # random: several proposals per ask
+                             **({"batch_size": 4 * workers} if workers and args.strategy == "random" else {}))
+    with (local_pool(workers) if workers else nullcontext()) as executor:
+        result = search(strategy, mode=args.mode, budget=args.budget, seed=args.seed, evaluator=evaluator,
+                        log=args.log, progress=not args.json, resume=args.resume, executor=executor)
     summary = result.summary()
     if args.json:
         print(json.dumps(summary))
@@ -100,3 +110,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("nasbook: interrupted", file=sys.stderr)
         return 130
+    except OSError as err:  # e.g. --log in a folder that cannot be written
+        print(f"nasbook: error: {err.strerror or err}: {err.filename or ''}".rstrip(": "), file=sys.stderr)
+        return 1
+    except Exception as err:  # a bug: still one line, never a traceback (NASBOOK_DEBUG=1 shows it)
+        if os.environ.get("NASBOOK_DEBUG"):
+            raise
+        print(f"nasbook: internal error: {type(err).__name__}: {err} (set NASBOOK_DEBUG=1 for the "
+              f"traceback, and please report it)", file=sys.stderr)
+        return 1

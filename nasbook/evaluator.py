@@ -17,9 +17,11 @@ inside training becomes ``status="failed"`` with the reason. Neither ever crashe
 """
 from __future__ import annotations
 
+import copy
 import dataclasses
 import math
 import time
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Sequence
 
@@ -27,7 +29,9 @@ import torch
 from torch import nn
 
 from .device import describe_device, resolve_device
+from .executors import run_jobs
 from .models import MLP, count_parameters, make_optimizer
+from .parallel import group_key, train_population
 from .space import DEFAULTS, KEY_RULES, _check_value
 from .tasks import Task, make_task
 from .trial import Trial
@@ -87,14 +91,20 @@ class Evaluator:
 
     Results are cached by (architecture, seed, protocol, task): asking again for a trained
     architecture returns the stored trial at no cost (``cached=True``, ``seconds=0``).
+    With ``batched=True`` (the default) :meth:`evaluate_many` trains architectures of the
+    same shape together (:mod:`nasbook.parallel`); results equal one-by-one training up to
+    float rounding. ``population_floats`` caps a stacked group's activations (memory).
     """
 
+    population_floats = 2 ** 24
+
     def __init__(self, task: "str | Task" = "synthetic", protocol: "str | Protocol" = "default",
-                 device: "str | torch.device" = "auto", cache: bool = True) -> None:
+                 device: "str | torch.device" = "auto", cache: bool = True, batched: bool = True) -> None:
         self.task = make_task(task)
         self.protocol = make_protocol(protocol)
         self.device = resolve_device(device)
         self.cache: dict[tuple, Trial] | None = {} if cache else None
+        self.batched = bool(batched)
 
     def describe(self) -> str:
         return (f"{self.task.describe()}; protocol {self.protocol.name!r} "
@@ -104,22 +114,53 @@ class Evaluator:
     # -- the public interface every evaluator shares ----------------------------------
     def evaluate(self, arch: Mapping[str, Any], seed: int = 0) -> Trial:
         """Train ``arch`` with ``seed`` (or fetch it from the cache) and return its trial."""
-        full = complete_arch(arch)
-        seed = check_seed("seed", seed)
-        key = self._key(full, seed)
-        if self.cache is not None and key in self.cache:
-            hit = self.cache[key]
-            return dataclasses.replace(hit, arch=dict(arch), cached=True, seconds=0.0, steps=0,
-                                       extras={**hit.extras, "trained_seconds": hit.seconds})
+        return self.evaluate_many([arch], seed)[0]
+
+    def evaluate_many(self, archs: Sequence[Mapping[str, Any]], seed: "int | Sequence[int]" = 0,
+                      on_trial: Callable[[Trial], None] | None = None,
+                      should_stop: Callable[[], bool] | None = None,
+                      executor: Executor | None = None) -> list[Trial]:
+        """Evaluate several architectures and return their trials in the order asked.
+
+        ``seed`` is one training seed for all, or one per architecture (several seeds of
+        one architecture). ``on_trial`` sees each trial in that order, as soon as it and
+        all trials before it are done. With ``batched=True`` architectures of the same
+        shape are trained together (:mod:`nasbook.parallel`); with an ``executor`` the
+        training jobs run there in parallel (:mod:`nasbook.executors`). Stops early,
+        returning the trials reported so far, when ``should_stop()`` is true.
+        """
+        seeds = list(seed) if hasattr(seed, "__iter__") else [seed] * len(archs)
+        if len(seeds) != len(archs):
+            raise fail("seed", f"{len(seeds)} seeds", f"one int, or one seed per architecture ({len(archs)})")
+        fulls = [complete_arch(arch) for arch in archs]  # every arch is checked before any training
+        seeds = [check_seed("seed", s) for s in seeds]
+        keys = [self._key(full, s) for full, s in zip(fulls, seeds)]
+        todo, planned = [], set()
+        for i, key in enumerate(keys):  # what must be trained: not cached, not asked earlier in this call
+            if self.cache is None or (key not in self.cache and key not in planned):
+                todo.append((i, fulls[i], seeds[i]))
+                planned.add(key)
+        jobs = self._plan(todo)
+        worker = self if executor is None else self._worker_copy()
+        stop = should_stop or (lambda: False)
+        finished = run_jobs(jobs, worker._train_job, executor, stop)  # yields jobs as they finish
+        waiting, fresh = {i for i, _, _ in todo}, {}
+        trials: list[Trial] = []
         try:
-            trial = self.train(full, seed)
-        except Exception as err:  # a failure inside one training must not end the search
-            trial = Trial(arch=full, val_loss=None, status="failed", reason=f"{type(err).__name__}: {err}",
-                          seed=seed)
-        trial.arch = dict(arch)
-        if self.cache is not None:
-            self.cache[key] = trial
-        return trial
+            while len(trials) < len(archs) and not stop():
+                i = len(trials)
+                while i in waiting and i not in fresh:  # wait until the job holding trial i is done
+                    j, outcome = next(finished, (None, None))
+                    if j is None:
+                        return trials  # stopped
+                    for (k, _, _), trial in zip(jobs[j], self._job_trials(jobs[j], outcome)):
+                        fresh[k] = trial
+                trials.append(self._report(archs[i], keys[i], fresh.get(i), trials, keys))
+                if on_trial is not None:
+                    on_trial(trials[-1])
+        finally:
+            finished.close()  # cancels jobs not started (stop, Ctrl-C)
+        return trials
 
     def remember(self, trial: Trial) -> None:
         """Put a trial trained earlier (replayed from a run log) into the cache."""
@@ -129,22 +170,70 @@ class Evaluator:
     def _key(self, full: dict[str, Any], seed: int) -> tuple:
         return (tuple(sorted(full.items())), seed, self.protocol, self.task.name, self.task.seed)
 
-    def evaluate_many(self, archs: Sequence[Mapping[str, Any]], seed: int = 0,
-                      on_trial: Callable[[Trial], None] | None = None,
-                      should_stop: Callable[[], bool] | None = None) -> list[Trial]:
-        """Evaluate several architectures; ``on_trial`` sees each as soon as it is done.
+    def _report(self, arch: Mapping[str, Any], key: tuple, trial: Trial | None, earlier: list[Trial],
+                keys: list[tuple]) -> Trial:
+        """A freshly trained trial (stored in the cache), or a replay of a stored one."""
+        if trial is not None:
+            trial.arch = dict(arch)
+            if self.cache is not None and not trial.extras.get("worker_error"):
+                self.cache[key] = trial
+            return trial
+        hit = self.cache.get(key) if self.cache is not None else None
+        if hit is None:  # asked twice in this call and the first try was lost with its worker
+            hit = earlier[keys.index(key)]
+        return dataclasses.replace(hit, arch=dict(arch), cached=True, seconds=0.0, steps=0,
+                                   extras={**hit.extras, "trained_seconds": hit.seconds})
 
-        Stops early (returning the trials finished so far) when ``should_stop()`` is true.
+    # -- how the work is cut into jobs and run -------------------------------------------
+    def _plan(self, todo: list[tuple[int, dict, int]]) -> list[list[tuple[int, dict, int]]]:
+        """Cut the work into jobs: groups of same-shape archs (batched) or single archs.
+
+        Jobs are ordered by their first architecture, so trials can be reported in order.
+        A subclass that changes :meth:`train` is always trained one by one.
         """
-        trials = []
-        for arch in archs:
-            if should_stop is not None and should_stop():
-                break
-            trial = self.evaluate(arch, seed)
-            trials.append(trial)
-            if on_trial is not None:
-                on_trial(trial)
-        return trials
+        if not self.batched or type(self).train is not Evaluator.train:
+            return [[item] for item in todo]
+        groups: dict[tuple, list] = {}
+        for item in todo:
+            groups.setdefault(group_key(item[1]), []).append(item)
+        jobs = []
+        for members in groups.values():
+            layers, width, _ = group_key(members[0][1])
+            rows = self.protocol.batch_size or len(self.task.X_train)
+            size = max(1, self.population_floats // (rows * width * layers))
+            jobs += [members[a:a + size] for a in range(0, len(members), size)]
+        return sorted(jobs, key=lambda job: job[0][0])
+
+    def _train_job(self, job: list[tuple[int, dict, int]]) -> list[Trial]:
+        """Train one job: a stacked group (one by one if stacking fails), or a single arch."""
+        if len(job) > 1:
+            try:
+                return train_population([f for _, f, _ in job], [s for _, _, s in job],
+                                        self.task, self.protocol, self.device)
+            except Exception:  # e.g. the stacked group does not fit in memory
+                pass
+        return [self._train_safely(full, seed) for _, full, seed in job]
+
+    def _train_safely(self, full: dict[str, Any], seed: int) -> Trial:
+        try:
+            return self.train(full, seed)
+        except Exception as err:  # a failure inside one training must not end the search
+            return Trial(arch=full, val_loss=None, status="failed", reason=f"{type(err).__name__}: {err}",
+                         seed=seed)
+
+    @staticmethod
+    def _job_trials(job: list[tuple[int, dict, int]], outcome: "list[Trial] | BaseException") -> list[Trial]:
+        if not isinstance(outcome, BaseException):
+            return outcome
+        reason = f"worker failed: {type(outcome).__name__}: {outcome}"
+        return [Trial(arch=full, val_loss=None, status="failed", reason=reason, seed=seed,
+                      extras={"worker_error": True}) for _, full, seed in job]
+
+    def _worker_copy(self) -> "Evaluator":
+        """What an executor receives: this evaluator without its cache (cheap to send)."""
+        worker = copy.copy(self)
+        worker.cache = None
+        return worker
 
     # -- the inner loop itself ----------------------------------------------------------
     def train(self, arch: dict[str, Any], seed: int) -> Trial:

@@ -30,6 +30,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from .pareto import pareto_front
 from .space import SearchSpace
@@ -117,10 +118,11 @@ def plot_progress(run: Any, ax: Axes | None = None, title: str | None = None,
     if logy and ok.any() and scores[ok].min() > 0:
         ax.set_yscale("log")
     ax.set_xlabel("trial")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_ylabel("validation loss")
     ax.set_title(title or "Search progress")
     if len(trials):
-        ax.legend(loc="upper right", fontsize="small")
+        ax.legend(loc="best", fontsize="small")
     return ax
 
 

@@ -31,7 +31,7 @@ from collections import deque
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from .runlog import read_log
+from .runlog import json_safe, read_log
 from .trial import Trial
 from .validation import NasbookError
 
@@ -91,7 +91,7 @@ def open_replay(path: "str | os.PathLike[str]", header: dict[str, Any]) -> "Repl
     if not path.exists() or b"\n" not in path.read_bytes():
         return None  # nothing logged yet (or only a half-written header): start afresh
     logged, trials, notes = read_log(path)
-    expected = json.loads(json.dumps(header, default=str))  # compare as the log stores it
+    expected = json.loads(json.dumps(json_safe(header), default=str))  # compare as the log stores it
     for key in MUST_MATCH:
         if logged.get(key) != expected.get(key):
             raise NasbookError(f"cannot resume from {path}: it was written with {key}="

@@ -13,6 +13,7 @@ import os
 import sys
 import threading
 import time
+from concurrent.futures import Executor
 from typing import Any, Callable, Mapping
 
 from tqdm.auto import tqdm
@@ -36,7 +37,8 @@ def search(strategy: "str | Strategy" = "random", *, mode: str = "default",
            evaluator: Any = None, log: Any = None, progress: bool = True,
            callback: Callback | None = None,
            stop: "threading.Event | Callable[[], bool] | None" = None,
-           resume: bool = False) -> SearchResult:
+           resume: bool = False,
+           executor: "Executor | None" = None) -> SearchResult:
     """Run a NAS search and return its :class:`~nasbook.result.SearchResult`.
 
     Args:
@@ -56,6 +58,8 @@ def search(strategy: "str | Strategy" = "random", *, mode: str = "default",
             logged trials are replayed, not retrained, then the search goes on live and
             ends exactly as an uninterrupted run would (see :mod:`nasbook.resume`). A log
             that does not exist yet is simply started.
+        executor: a ``concurrent.futures.Executor`` (process pool, Dask client executor)
+            that trains each batch of proposals in parallel; trials still arrive in ask order.
     """
     budget = check_int("budget", budget, minimum=1)
     seed = check_seed("seed", seed)
@@ -102,9 +106,11 @@ def search(strategy: "str | Strategy" = "random", *, mode: str = "default",
             if remaining <= 0:
                 break
             archs = proposals(strategy, space)[:remaining]
+            parallel = {} if executor is None else {"executor": executor}
 
             def evaluate(archs: list[dict[str, Any]]) -> list[Trial]:
-                return evaluator.evaluate_many(archs, seed, on_trial=finished, should_stop=should_stop)
+                return evaluator.evaluate_many(archs, seed, on_trial=finished, should_stop=should_stop,
+                                               **parallel)
 
             if replay is not None and replay.pending:
                 batch = replay.run(archs, evaluate, on_logged=lambda t: finished(t, logged=True))

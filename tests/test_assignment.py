@@ -149,6 +149,24 @@ def test_interface_failures_are_explained_and_the_rest_skipped(cls, words):
     assert report["interface"].fix
 
 
+class GivesUpWhenAllTried(mistakes.NeverStops):
+    def ask(self):
+        for _ in range(100):
+            arch = self.space.sample(self.rng)
+            if self.space.index(arch) not in self.seen:
+                self.seen.add(self.space.index(arch))
+                return [arch]
+        return []  # nothing new left: but the loop needs a proposal until the budget is spent
+
+
+def test_an_empty_proposal_list_fails_the_proposals_check():
+    report = check(GivesUpWhenAllTried)
+    assert report.failed == ["proposals"]
+    message = report["proposals"].message
+    assert "small test space" in message and "call 13 gave no proposal" in message and "returned []" in message
+    assert "never an empty list" in report["proposals"].fix
+
+
 def test_constructor_parameters_are_passed():
     report = check(NeedsArgument, params={"size": 3}, seeds=3)
     assert report["interface"].passed and "NeedsArgument(size=3)" in report["interface"].message
@@ -200,6 +218,8 @@ def test_performance_uses_the_table_when_it_is_installed_else_the_toy():
 def test_bad_arguments_are_refused_before_any_check():
     with pytest.raises(NasbookError, match="seeds=0"):
         nasbook.check_strategy(MyStrategy, seeds=0)
+    with pytest.raises(NasbookError, match="params=5"):
+        nasbook.check_strategy(MyStrategy, params=5)
     with pytest.raises(NasbookError, match="benchmark='nas-bench'"):
         make_benchmark("nas-bench")
     assert make_benchmark("toy").name == "toy"
@@ -226,3 +246,53 @@ def test_worked_example_searches_through_the_one_loop():
                             seed=3, progress=False)
     assert result.evaluations == 40 and len(result.trace) == 40
     assert result.trace[-1]["temperature"] < result.trace[0]["temperature"]
+
+
+def test_messages_name_a_notebook_cell_plainly():
+    from nasbook.assignments.guard import place
+
+    assert place("/tmp/ipykernel_4242/1234567.py") == "your notebook cell"
+    assert place("/home/me/course/my_strategy.py") == "my_strategy.py"
+
+
+SUBMISSION = """
+import math
+import nasbook
+from nasbook.assignments.mistakes import WorseThanRandom as Bob
+
+
+class Alice(nasbook.Strategy):
+    def setup(self, space, seed, evaluator=None):
+        super().setup(space, seed, evaluator)
+        self.best, self.best_score = None, math.inf
+
+    def ask(self):
+        if self.best is None:
+            return [self.space.sample(self.rng)]
+        return [self.space.mutate(self.best, self.rng)]
+
+    def tell(self, trials):
+        for trial in trials:
+            if trial.score < self.best_score:
+                self.best, self.best_score = trial.arch, trial.score
+"""
+
+
+def test_grading_from_the_shell(tmp_path, capsys):
+    import subprocess
+    import sys
+
+    from nasbook.assignments.__main__ import main
+
+    path = tmp_path / "alice.py"
+    path.write_text(SUBMISSION)
+    done = subprocess.run([sys.executable, "-m", "nasbook.assignments", f"{path}:Alice", "--benchmark", "toy",
+                           "--seeds", "5", "--json"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    graded = json.loads(done.stdout.strip().splitlines()[-1])
+    assert graded["strategy"] == "Alice" and graded["passed"] and graded["score"] == 1.0
+    assert main([f"{path}:Bob", "--benchmark", "toy", "--params", '{"patience": 3}']) == 1
+    assert "[FAIL] Performance against random search" in capsys.readouterr().out
+    assert main([f"{path}:Carol"]) == 2
+    assert "has no 'Carol'" in capsys.readouterr().err
+    assert main(["nowhere.py:Alice"]) == 2 and main([f"{path}:Alice", "--params", "[1]"]) == 2

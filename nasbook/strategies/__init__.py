@@ -9,9 +9,15 @@ from .evolution import Evolution
 from .local_search import LocalSearch
 from .pareto_evolution import ParetoEvolution
 from .random_search import RandomSearch
+from .rl import REINFORCE
 
-STRATEGIES: dict[str, type[Strategy]] = {"random": RandomSearch, "evolution": Evolution}
-STRATEGIES.update({"local": LocalSearch, "pareto": ParetoEvolution})
+STRATEGIES: dict[str, type[Strategy]] = {
+    "random": RandomSearch,
+    "local": LocalSearch,
+    "evolution": Evolution,
+    "pareto": ParetoEvolution,
+    "rl": REINFORCE,
+}
 
 
 def _register_peers() -> None:
@@ -34,5 +40,5 @@ def make_strategy(strategy: "str | Strategy", mode: str = "default", **params: A
     return STRATEGIES[strategy](mode=mode, **params)
 
 
-__all__ = ["MODES", "STRATEGIES", "Evolution", "LocalSearch", "ParetoEvolution", "RandomSearch", "Strategy",
-           "make_strategy"]
+__all__ = ["MODES", "STRATEGIES", "Evolution", "LocalSearch", "ParetoEvolution", "REINFORCE", "RandomSearch",
+           "Strategy", "make_strategy"]
