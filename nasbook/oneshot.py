@@ -38,7 +38,7 @@ from .validation import check_float, check_int, fail
 STRUCTURE_KEYS = ("num_hidden_layers", "hidden_layer_size", "activation_function")
 
 
-class SuperNet(nn.Module):
+class OneShotNet(nn.Module):
     """The widest, deepest MLP of ``space``; any architecture of the space is a slice of it."""
 
     def __init__(self, space: "SearchSpace | Mapping[str, list[Any]] | None", in_features: int,
@@ -73,7 +73,7 @@ class SuperNet(nn.Module):
 
 def train_supernet(space: "SearchSpace | Mapping[str, list[Any]] | None" = None, task: "str | Task" = "synthetic",
                    steps: int = 1000, batch_size: int = 64, lr: float = 0.01, seed: int = 0,
-                   device: Any = "auto") -> SuperNet:
+                   device: Any = "auto") -> OneShotNet:
     """Train a supernet for ``steps`` Adam steps, each on one uniformly sampled sub-network.
 
     Sampling and mini-batches come from ``seed``, so the same call gives the same weights on the
@@ -84,7 +84,7 @@ def train_supernet(space: "SearchSpace | Mapping[str, list[Any]] | None" = None,
     batch_size = check_int("batch_size", batch_size, minimum=1)
     lr = check_float("lr", lr, 0.0, 1.0, high_open=True)
     device = resolve_device(device)
-    net = SuperNet(space, task.in_features, task.out_features, seed=seed).to(device)
+    net = OneShotNet(space, task.in_features, task.out_features, seed=seed).to(device)
     rng = np.random.default_rng([seed, 1])
     optimizer = torch.optim.Adam(net.parameters(), lr=lr)
     criterion = loss_function(task)
@@ -103,7 +103,7 @@ def train_supernet(space: "SearchSpace | Mapping[str, list[Any]] | None" = None,
 
 
 @torch.no_grad()
-def inherited_scores(net: SuperNet, archs: Sequence[Mapping[str, Any]], task: "str | Task" = "synthetic") -> list[float]:
+def inherited_scores(net: OneShotNet, archs: Sequence[Mapping[str, Any]], task: "str | Task" = "synthetic") -> list[float]:
     """Validation loss of each architecture with the weights it inherits (no training)."""
     task = make_task(task)
     device = next(net.parameters()).device

@@ -5,7 +5,7 @@ import torch
 
 from nasbook import NasbookError, SearchSpace
 from nasbook.models import MLP
-from nasbook.oneshot import SuperNet, inherited_scores, train_supernet
+from nasbook.oneshot import OneShotNet, inherited_scores, train_supernet
 from nasbook.proxies import rank_correlation
 
 SPACE = SearchSpace({"num_hidden_layers": [1, 2], "hidden_layer_size": [8, 16],
@@ -13,7 +13,7 @@ SPACE = SearchSpace({"num_hidden_layers": [1, 2], "hidden_layer_size": [8, 16],
 
 
 def test_a_subnet_is_the_mlp_with_the_sliced_weights():
-    net = SuperNet(SPACE, in_features=3, out_features=2, seed=0)
+    net = OneShotNet(SPACE, in_features=3, out_features=2, seed=0)
     arch = {"num_hidden_layers": 2, "hidden_layer_size": 8, "activation_function": "Tanh"}
     mlp = MLP({**arch, "dropout_rate": 0.0}, 3, 2).eval()
     with torch.no_grad():
@@ -31,11 +31,11 @@ def test_training_is_seeded_and_scores_every_architecture():
     sa, sb = inherited_scores(a, archs), inherited_scores(b, archs)
     assert sa == sb and len(sa) == len(archs) and np.all(np.isfinite(sa))
     assert a.steps == 60 and a.seconds > 0
-    untrained = inherited_scores(SuperNet(SPACE, 1, 1, seed=1), archs)
+    untrained = inherited_scores(OneShotNet(SPACE, 1, 1, seed=1), archs)
     assert np.mean(sa) < np.mean(untrained)  # training the shared weights helped the subnets
     assert -1 <= rank_correlation(sa, untrained) <= 1
 
 
 def test_space_without_structure_keys_is_refused():
     with pytest.raises(NasbookError, match="space"):
-        SuperNet({"learning_rate": [0.1, 0.01]}, 1, 1)
+        OneShotNet({"learning_rate": [0.1, 0.01]}, 1, 1)
