@@ -31,7 +31,7 @@ def test_reference_strategies_pass_every_check(cls):
     perf = report["performance"].numbers
     assert perf["verdict"] == "better than random search"
     assert perf["median_regret"] < perf["random_median_regret"]
-    assert perf["wins"] > perf["losses"] and perf["seeds"] == 20 and perf["budget"] == 50
+    assert perf["wins"] > perf["losses"] and perf["seeds"] == 30 and perf["budget"] == 50
     json.dumps(report.to_dict())  # a grader can store it as is
 
 
@@ -66,7 +66,7 @@ EXPLAINS = {
                                     ["fewer trials than ask() proposed"]),
     mistakes.CrashesOnFailure: (["diverged", "TypeError", "'NoneType' and 'float'", "trial.val_loss"],
                                 ["trial.score", "never trial.val_loss"]),
-    mistakes.WorseThanRandom: (["worse than random search", "Median regret", "over 20 seeds"],
+    mistakes.WorseThanRandom: (["worse than random search", "Median regret", "over 30 seeds"],
                                ["Lower scores are better"]),
 }
 
@@ -183,7 +183,7 @@ class PlainRandom(nasbook.Strategy):
 def test_random_search_itself_is_about_as_good_as_random():
     perf = check(PlainRandom)["performance"]
     assert perf.passed and perf.numbers["verdict"].startswith("about as good as random search")
-    assert perf.numbers["ties"] == 20  # same seed, same draws: the very same searches
+    assert perf.numbers["ties"] == 30  # same seed, same draws: the very same searches
 
 
 def test_a_custom_benchmark_is_one_argument():
