@@ -296,3 +296,25 @@ def test_grading_from_the_shell(tmp_path, capsys):
     assert main([f"{path}:Carol"]) == 2
     assert "has no 'Carol'" in capsys.readouterr().err
     assert main(["nowhere.py:Alice"]) == 2 and main([f"{path}:Alice", "--params", "[1]"]) == 2
+
+
+def test_the_notebook_hands_out_an_unfinished_skeleton_that_matches_the_solution(monkeypatch):
+    nb = json.loads((ROOT / "notebooks" / "08_assignment.ipynb").read_text())
+    code = ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code"]
+    assert all(not c.get("outputs") and c.get("execution_count") is None
+               for c in nb["cells"] if c["cell_type"] == "code")  # committed clean
+    text = "".join("".join(c["source"]) for c in nb["cells"])
+    assert "colab.research.google.com/github/nasbook/nasbook/blob/main/notebooks/08_assignment.ipynb" in text
+    assert "mybinder.org/v2/gh/nasbook/nasbook/main?urlpath=lab/tree/notebooks/08_assignment.ipynb" in text
+    assert 'if "google.colab" in sys.modules:' in code[0]
+    assert "What did I just learn" in "".join(nb["cells"][-1]["source"])
+    skeleton = next(c for c in code if "class MyStrategy" in c)
+    assert skeleton.count("# YOUR CODE HERE") == 3
+    monkeypatch.setenv("NASBOOK_SOLUTION", "0")
+    namespace = {}
+    exec(compile("import math\nimport nasbook\n" + skeleton, "skeleton", "exec"), namespace)
+    student = namespace["MyStrategy"]
+    assert student is not MyStrategy
+    assert inspect.signature(student.__init__) == inspect.signature(MyStrategy.__init__)
+    report = check(student)
+    assert report.failed == ["interface"] and "NotImplementedError" in report["interface"].message
