@@ -16,7 +16,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout
 
-from nasbook.bench.showdown import CHECKPOINTS, SHOWDOWN, showdown  # noqa: E402
+from nasbook.bench.replay import RECORD_PATH  # noqa: E402
+from nasbook.bench.showdown import CHECKPOINTS, SHOWDOWN, record_darts, showdown  # noqa: E402
 from nasbook.bench.table import load_table  # noqa: E402
 
 
@@ -26,10 +27,21 @@ def main() -> int:
     parser.add_argument("--budget", type=int, default=100)
     parser.add_argument("--strategies", default=",".join(SHOWDOWN), help="comma-separated names")
     parser.add_argument("--workers", type=int, default=2, help="processes (results do not depend on it)")
+    parser.add_argument("--record-darts", action="store_true",
+                        help="train DARTS' supernets for real for every seed and checkpoint budget and save "
+                             "the runs to nasbook/data/darts_synthetic.json (the showdown replays them)")
     parser.add_argument("--json", action="store_true", help="print the JSON summary as the last line")
     args = parser.parse_args()
     start = time.perf_counter()
     table = load_table()
+    if args.record_darts:  # one budget at a time, saved after each (cheapest first)
+        runs, seconds = [], 0.0
+        for n in [n for n in CHECKPOINTS if n <= args.budget]:
+            doc = record_darts(table, seeds=args.seeds, budgets=[n], workers=args.workers)
+            runs, seconds = runs + doc["runs"], seconds + doc["wall_seconds"]
+            RECORD_PATH.write_text(json.dumps({**doc, "runs": runs, "wall_seconds": round(seconds, 1)}) + "\n")
+            print(f"recorded {len(runs)} DARTS runs in {seconds:.0f} s -> {RECORD_PATH}", flush=True)
+        return 0
     out = showdown(args.strategies.split(","), seeds=args.seeds, budget=args.budget, table=table,
                    workers=args.workers)
     marks = [n for n in CHECKPOINTS if n <= args.budget]
