@@ -111,3 +111,14 @@ def test_showdown_runs_darts_once_per_checkpoint_budget(table):
     curves = out["curves"]["darts/seed"]
     assert np.isnan(curves[:, :9]).all() and np.isfinite(curves[:, [9, 19]]).all()
     assert curves[1, 9] == pytest.approx(table.regret(table.space.decode(np.unravel_index(2, table.shape))))
+
+
+def test_showdown_can_leave_unrecorded_darts_runs_out(table):
+    from nasbook.bench import replay
+
+    records = {replay.key("seed", 10, 0): {"charged": 9, "extra_steps": 1, "proposals": [1]}}
+    out = showdown(["darts/seed"], seeds=2, budget=10, table=table, checkpoints=(10,), records=records,
+                   train_missing=False)
+    assert out["runs"]["darts/seed"] == {"10": 1}
+    assert out["strategies"]["darts/seed"]["median_regret"]["10"] == pytest.approx(
+        table.regret(table.space.decode(np.unravel_index(1, table.shape))))
