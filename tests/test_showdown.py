@@ -90,6 +90,7 @@ def test_showdown_script_json_contract():
     assert "median [inter-quartile range]" in out.stdout
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("mode", ["seed", "default"])
 def test_recorded_darts_replays_exactly_like_the_real_run(table, mode):
     from nasbook.bench import replay
