@@ -120,7 +120,7 @@ def test_shipped_table_matches_retraining_a_random_sample():
     The sample is drawn among learning rates <= 0.01 and networks of at most 3 x 256 units
     (fast to train). Learning rate 0.1 on deep, wide nets is chaotic: the BLAS's rounding
     differs with memory alignment from process to process, and 10 steps at that rate blow
-    the difference up (losses in the thousands, seeds apart by 10 %); see docs/bench.md.
+    the difference up (losses in the thousands and more); see docs/bench.md.
     """
     table = load_table()
     rng = np.random.default_rng()  # a fresh sample each run: over time, every corner gets checked
