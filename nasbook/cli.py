@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from contextlib import nullcontext
 from typing import Sequence
@@ -109,3 +110,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("nasbook: interrupted", file=sys.stderr)
         return 130
+    except OSError as err:  # e.g. --log in a folder that cannot be written
+        print(f"nasbook: error: {err.strerror or err}: {err.filename or ''}".rstrip(": "), file=sys.stderr)
+        return 1
+    except Exception as err:  # a bug: still one line, never a traceback (NASBOOK_DEBUG=1 shows it)
+        if os.environ.get("NASBOOK_DEBUG"):
+            raise
+        print(f"nasbook: internal error: {type(err).__name__}: {err} (set NASBOOK_DEBUG=1 for the "
+              f"traceback, and please report it)", file=sys.stderr)
+        return 1

@@ -28,9 +28,13 @@ def resolve_device(device: "str | torch.device" = "auto") -> torch.device:
     if device == "mps" and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
         raise fail("device", device, "'cpu' or 'auto' (PyTorch sees no Apple MPS device here)")
     try:
-        return torch.device(device)
+        resolved = torch.device(device)
     except RuntimeError:
         raise fail("device", device, "one of 'auto', 'cpu', 'cuda', 'cuda:N', 'mps'") from None
+    if resolved.type == "cuda" and resolved.index is not None and resolved.index >= torch.cuda.device_count():
+        raise fail("device", device, f"'cuda' or 'cuda:0' .. 'cuda:{torch.cuda.device_count() - 1}' "
+                   f"(PyTorch sees {torch.cuda.device_count()} GPU(s))")
+    return resolved
 
 
 def describe_device(device: torch.device) -> str:

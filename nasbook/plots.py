@@ -30,6 +30,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from .pareto import pareto_front
 from .space import SearchSpace
@@ -82,11 +83,15 @@ def trace_entries(trace: Any, kind: str) -> list[dict[str, Any]]:
 
 def population_scores(entry: Mapping[str, Any]) -> np.ndarray:
     """Scores of a population entry (``inf`` for failed members), from ``"scores"`` or from
-    ``"population": [{"arch": ..., "score": ...}, ...]``."""
+    ``"population": [{"arch": ..., "score": ...}, ...]``, or from the first column of
+    ``"objectives"`` (multi-objective evolution); empty when the entry holds no scores."""
     scores = entry.get("scores")
-    if scores is None:
-        scores = [m.get("score") if isinstance(m, Mapping) else m for m in entry.get("population", [])]
-    return np.array([math.inf if s is None else float(s) for s in scores], dtype=float)
+    members = entry.get("population", [])
+    if scores is None and members and all(isinstance(m, Mapping) and "score" in m for m in members):
+        scores = [m["score"] for m in members]
+    if scores is None and entry.get("objectives"):  # multi-objective: the first is the loss
+        scores = [row[0] for row in entry["objectives"]]
+    return np.array([math.inf if s is None else float(s) for s in scores or []], dtype=float)
 
 
 def best_so_far(scores: Sequence[float]) -> np.ndarray:
@@ -117,10 +122,11 @@ def plot_progress(run: Any, ax: Axes | None = None, title: str | None = None,
     if logy and ok.any() and scores[ok].min() > 0:
         ax.set_yscale("log")
     ax.set_xlabel("trial")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_ylabel("validation loss")
     ax.set_title(title or "Search progress")
     if len(trials):
-        ax.legend(loc="upper right", fontsize="small")
+        ax.legend(loc="best", fontsize="small")
     return ax
 
 

@@ -12,11 +12,14 @@ from __future__ import annotations
 import json
 import math
 import os
+import signal
+import threading
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from .trial import Trial
-from .validation import NasbookError
+from .validation import NasbookError, fail
 
 
 class RunLog:
@@ -27,9 +30,12 @@ class RunLog:
 
     def start(self, header: dict[str, Any]) -> None:
         """Begin a fresh log (replacing any file at ``path``) with its header line."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.path, "w", encoding="utf-8") as f:
-            self._write(f, {"kind": "header", **header})
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with open(self.path, "w", encoding="utf-8") as f:
+                self._write(f, {"kind": "header", **header})
+        except OSError as err:
+            raise fail("log", str(self.path), f"a file path nasbook can write ({err.strerror})") from None
 
     def append(self, trial: Trial, **fields: Any) -> None:
         """Add one finished trial (plus any extra ``fields``, e.g. the strategy name)."""
@@ -41,6 +47,27 @@ class RunLog:
         f.write(json.dumps(json_safe(record), allow_nan=False) + "\n")
         f.flush()
         os.fsync(f.fileno())
+
+
+@contextmanager
+def no_interrupt() -> Iterator[None]:
+    """Hold Ctrl-C back while a finished trial is written and recorded, then deliver it.
+
+    Without this, a Ctrl-C landing between "written to the log" and "added to the result"
+    would leave a trial in one and not the other. (Signals only reach the main thread;
+    elsewhere, e.g. the dashboard's worker thread, this does nothing.)
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda number, frame: caught.append(number))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if caught:
+            raise KeyboardInterrupt
 
 
 def json_safe(value: Any) -> Any:
@@ -65,9 +92,10 @@ def read_log(path: "str | os.PathLike[str]") -> tuple[dict[str, Any], list[Trial
     with the line number.
     """
     path = Path(path)
-    if not path.exists():
-        raise NasbookError(f"log={str(path)!r} does not exist; give the path of a run log (.jsonl)")
-    lines = path.read_text(encoding="utf-8").splitlines()
+    if not path.is_file():
+        raise NasbookError(f"log={str(path)!r} is not allowed; the path of an existing run log (.jsonl) "
+                           f"({'a directory' if path.is_dir() else 'no such file'})")
+    lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
     header: dict[str, Any] | None = None
     trials: list[Trial] = []
     warnings: list[str] = []
@@ -89,6 +117,8 @@ def read_log(path: "str | os.PathLike[str]") -> tuple[dict[str, Any], list[Trial
                 warnings.append(f"{path}: line {number} is half-written (the run was cut off "
                                 f"mid-write); it was ignored")
                 continue
+            if number == 1:
+                break  # reported below: not a run log at all
             raise NasbookError(f"{path}: line {number} is not a valid run-log record ({err}); "
                                f"the log is damaged") from None
     if header is None:

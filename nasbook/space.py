@@ -21,10 +21,13 @@ Arch = dict[str, Any]
 ACTIVATIONS = ("ReLU", "LeakyReLU", "Tanh", "Sigmoid", "GELU", "ELU", "SiLU", "Identity")
 OPTIMIZERS = ("Adam", "SGD", "RMSprop", "AdamW")
 
+# Upper limits that catch typos (a width of 1,000,000 would exhaust the memory, not teach).
+MAX_VALUES = {"num_hidden_layers": 100, "hidden_layer_size": 16384}
+
 # What each key may hold, and the value an MLP uses when a space leaves the key out.
 KEY_RULES: dict[str, tuple[str, Any]] = {
-    "num_hidden_layers": ("positive integers", 1),
-    "hidden_layer_size": ("positive integers", 64),
+    "num_hidden_layers": ("integers from 1 to 100", 1),
+    "hidden_layer_size": ("integers from 1 to 16384", 64),
     "activation_function": ("names from " + ", ".join(ACTIVATIONS), "ReLU"),
     "learning_rate": ("numbers in (0, 1)", 0.001),
     "optimizer": ("names from " + ", ".join(OPTIMIZERS), "Adam"),
@@ -46,7 +49,7 @@ def _check_value(key: str, value: Any, where: str) -> Any:
     """Validate one choice of one key; return it normalised (ints stay ints)."""
     field = f"{where}[{key!r}]"
     if key in ("num_hidden_layers", "hidden_layer_size"):
-        return check_int(field, value, minimum=1)
+        return check_int(field, value, minimum=1, maximum=MAX_VALUES[key])
     if key == "activation_function":
         if value not in ACTIVATIONS:
             raise fail(field, value, "one of " + ", ".join(ACTIVATIONS))
@@ -56,10 +59,13 @@ def _check_value(key: str, value: Any, where: str) -> Any:
             raise fail(field, value, "one of " + ", ".join(OPTIMIZERS))
         return value
     if key == "learning_rate":
-        value = check_float(field, value, 0.0, 1.0, high_open=True)
-        if value == 0.0:
-            raise fail(field, value, "a number in (0, 1)")
-        return value
+        try:
+            number = check_float(field, value, 0.0, 1.0, high_open=True)
+        except NasbookError:
+            number = 0.0
+        if number == 0.0:
+            raise fail(field, value, "a finite number in (0, 1)")
+        return number
     return check_float(field, value, 0.0, 1.0, high_open=True)  # dropout_rate
 
 

@@ -15,6 +15,7 @@ Built-in tasks, none downloaded:
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,6 +51,15 @@ class Task:
             return int(max(self.y_train.max(), self.y_val.max()).item()) + 1
         return int(self.y_train.shape[1])
 
+    def fingerprint(self) -> str:
+        """A short hash of the data, so a run log can tell whether it was written on this data."""
+        digest = hashlib.sha256(self.loss.encode())
+        for tensor in (self.X_train, self.y_train, self.X_val, self.y_val, self.X_test, self.y_test):
+            if tensor is not None:
+                digest.update(str(tuple(tensor.shape)).encode())
+                digest.update(tensor.detach().cpu().contiguous().numpy().tobytes())
+        return digest.hexdigest()[:16]
+
     def describe(self) -> str:
         return (f"task {self.name!r}: {len(self.X_train)} train / {len(self.X_val)} val"
                 + (f" / {len(self.X_test)} test" if self.X_test is not None else "")
@@ -65,6 +75,8 @@ class Task:
         number of features in every split, integer class labels for cross-entropy.
         """
         check_choice("loss", loss, LOSSES)
+        if not isinstance(name, str) or not name.strip():
+            raise fail("name", name, "a non-empty string naming the task")
         splits = {"train": (X_train, y_train), "val": (X_val, y_val)}
         if X_test is not None or y_test is not None:
             splits["test"] = (X_test, y_test)
@@ -89,10 +101,15 @@ class Task:
                 raise fail(f"len(y_{split})", len(y), f"the same number of rows as X_{split} ({len(X)})")
             tensors[f"X_{split}"], tensors[f"y_{split}"] = X, y
         width = tensors["X_train"].shape[1]
+        if width == 0:
+            raise fail("X_train.shape", tuple(tensors["X_train"].shape), "at least one feature (column)")
         for split in splits:
             if tensors[f"X_{split}"].shape[1] != width:
                 raise fail(f"X_{split}.shape[1]", tensors[f"X_{split}"].shape[1],
                            f"{width} features, as in X_train")
+            if loss == "mse" and tensors[f"y_{split}"].shape[1] != tensors["y_train"].shape[1]:
+                raise fail(f"y_{split}.shape[1]", tensors[f"y_{split}"].shape[1],
+                           f"{tensors['y_train'].shape[1]} target columns, as in y_train")
         return cls(name=name, loss=loss, seed=seed, X_train=tensors["X_train"], y_train=tensors["y_train"],
                    X_val=tensors["X_val"], y_val=tensors["y_val"],
                    X_test=tensors.get("X_test"), y_test=tensors.get("y_test"))

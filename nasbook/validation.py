@@ -62,14 +62,12 @@ def check_float(field: str, value: Any, low: float | None = None, high: float | 
         allowed += f" in [{low}, {high}{')' if high_open else ']'}"
     elif low is not None:
         allowed += f" >= {low}"
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        try:
-            value = float(value)  # numpy scalars
-        except (TypeError, ValueError):
-            raise fail(field, value, allowed) from None
-        if isinstance(value, str):
-            raise fail(field, value, allowed)
-    value = float(value)
+    if isinstance(value, (bool, str, bytes)):  # True is not 1.0, "0.1" is not 0.1
+        raise fail(field, value, allowed)
+    try:
+        value = float(value)  # ints, floats, numpy scalars
+    except (TypeError, ValueError):
+        raise fail(field, value, allowed) from None
     if not math.isfinite(value):
         raise fail(field, value, allowed)
     if low is not None and value < low:

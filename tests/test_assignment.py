@@ -31,7 +31,7 @@ def test_reference_strategies_pass_every_check(cls):
     perf = report["performance"].numbers
     assert perf["verdict"] == "better than random search"
     assert perf["median_regret"] < perf["random_median_regret"]
-    assert perf["wins"] > perf["losses"] and perf["seeds"] == 20 and perf["budget"] == 50
+    assert perf["wins"] > perf["losses"] and perf["seeds"] == 30 and perf["budget"] == 50
     json.dumps(report.to_dict())  # a grader can store it as is
 
 
@@ -66,7 +66,7 @@ EXPLAINS = {
                                     ["fewer trials than ask() proposed"]),
     mistakes.CrashesOnFailure: (["diverged", "TypeError", "'NoneType' and 'float'", "trial.val_loss"],
                                 ["trial.score", "never trial.val_loss"]),
-    mistakes.WorseThanRandom: (["worse than random search", "Median regret", "over 20 seeds"],
+    mistakes.WorseThanRandom: (["worse than random search", "Median regret", "over 30 seeds"],
                                ["Lower scores are better"]),
 }
 
@@ -149,6 +149,24 @@ def test_interface_failures_are_explained_and_the_rest_skipped(cls, words):
     assert report["interface"].fix
 
 
+class GivesUpWhenAllTried(mistakes.NeverStops):
+    def ask(self):
+        for _ in range(100):
+            arch = self.space.sample(self.rng)
+            if self.space.index(arch) not in self.seen:
+                self.seen.add(self.space.index(arch))
+                return [arch]
+        return []  # nothing new left: but the loop needs a proposal until the budget is spent
+
+
+def test_an_empty_proposal_list_fails_the_proposals_check():
+    report = check(GivesUpWhenAllTried)
+    assert report.failed == ["proposals"]
+    message = report["proposals"].message
+    assert "small test space" in message and "call 13 gave no proposal" in message and "returned []" in message
+    assert "never an empty list" in report["proposals"].fix
+
+
 def test_constructor_parameters_are_passed():
     report = check(NeedsArgument, params={"size": 3}, seeds=3)
     assert report["interface"].passed and "NeedsArgument(size=3)" in report["interface"].message
@@ -165,7 +183,7 @@ class PlainRandom(nasbook.Strategy):
 def test_random_search_itself_is_about_as_good_as_random():
     perf = check(PlainRandom)["performance"]
     assert perf.passed and perf.numbers["verdict"].startswith("about as good as random search")
-    assert perf.numbers["ties"] == 20  # same seed, same draws: the very same searches
+    assert perf.numbers["ties"] == 30  # same seed, same draws: the very same searches
 
 
 def test_a_custom_benchmark_is_one_argument():
@@ -200,6 +218,8 @@ def test_performance_uses_the_table_when_it_is_installed_else_the_toy():
 def test_bad_arguments_are_refused_before_any_check():
     with pytest.raises(NasbookError, match="seeds=0"):
         nasbook.check_strategy(MyStrategy, seeds=0)
+    with pytest.raises(NasbookError, match="params=5"):
+        nasbook.check_strategy(MyStrategy, params=5)
     with pytest.raises(NasbookError, match="benchmark='nas-bench'"):
         make_benchmark("nas-bench")
     assert make_benchmark("toy").name == "toy"
@@ -226,3 +246,75 @@ def test_worked_example_searches_through_the_one_loop():
                             seed=3, progress=False)
     assert result.evaluations == 40 and len(result.trace) == 40
     assert result.trace[-1]["temperature"] < result.trace[0]["temperature"]
+
+
+def test_messages_name_a_notebook_cell_plainly():
+    from nasbook.assignments.guard import place
+
+    assert place("/tmp/ipykernel_4242/1234567.py") == "your notebook cell"
+    assert place("/home/me/course/my_strategy.py") == "my_strategy.py"
+
+
+SUBMISSION = """
+import math
+import nasbook
+from nasbook.assignments.mistakes import WorseThanRandom as Bob
+
+
+class Alice(nasbook.Strategy):
+    def setup(self, space, seed, evaluator=None):
+        super().setup(space, seed, evaluator)
+        self.best, self.best_score = None, math.inf
+
+    def ask(self):
+        if self.best is None:
+            return [self.space.sample(self.rng)]
+        return [self.space.mutate(self.best, self.rng)]
+
+    def tell(self, trials):
+        for trial in trials:
+            if trial.score < self.best_score:
+                self.best, self.best_score = trial.arch, trial.score
+"""
+
+
+def test_grading_from_the_shell(tmp_path, capsys):
+    import subprocess
+    import sys
+
+    from nasbook.assignments.__main__ import main
+
+    path = tmp_path / "alice.py"
+    path.write_text(SUBMISSION)
+    done = subprocess.run([sys.executable, "-m", "nasbook.assignments", f"{path}:Alice", "--benchmark", "toy",
+                           "--seeds", "5", "--json"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    graded = json.loads(done.stdout.strip().splitlines()[-1])
+    assert graded["strategy"] == "Alice" and graded["passed"] and graded["score"] == 1.0
+    assert main([f"{path}:Bob", "--benchmark", "toy", "--params", '{"patience": 3}']) == 1
+    assert "[FAIL] Performance against random search" in capsys.readouterr().out
+    assert main([f"{path}:Carol"]) == 2
+    assert "has no 'Carol'" in capsys.readouterr().err
+    assert main(["nowhere.py:Alice"]) == 2 and main([f"{path}:Alice", "--params", "[1]"]) == 2
+
+
+def test_the_notebook_hands_out_an_unfinished_skeleton_that_matches_the_solution(monkeypatch):
+    nb = json.loads((ROOT / "notebooks" / "08_assignment.ipynb").read_text())
+    code = ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code"]
+    assert all(not c.get("outputs") and c.get("execution_count") is None
+               for c in nb["cells"] if c["cell_type"] == "code")  # committed clean
+    text = "".join("".join(c["source"]) for c in nb["cells"])
+    assert "colab.research.google.com/github/nasbook/nasbook/blob/main/notebooks/08_assignment.ipynb" in text
+    assert "mybinder.org/v2/gh/nasbook/nasbook/main?urlpath=lab/tree/notebooks/08_assignment.ipynb" in text
+    assert 'if "google.colab" in sys.modules:' in code[0]
+    assert "What did I just learn" in "".join(nb["cells"][-1]["source"])
+    skeleton = next(c for c in code if "class MyStrategy" in c)
+    assert skeleton.count("# YOUR CODE HERE") == 3
+    monkeypatch.setenv("NASBOOK_SOLUTION", "0")
+    namespace = {}
+    exec(compile("import math\nimport nasbook\n" + skeleton, "skeleton", "exec"), namespace)
+    student = namespace["MyStrategy"]
+    assert student is not MyStrategy
+    assert inspect.signature(student.__init__) == inspect.signature(MyStrategy.__init__)
+    report = check(student)
+    assert report.failed == ["interface"] and "NotImplementedError" in report["interface"].message

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from nasbook.cli import main
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -46,10 +48,18 @@ def test_human_output_says_device_and_best():
     (["fly"], ["'fly'"]),
     ([], ["command"]),
 ])
-def test_bad_arguments_exit_nonzero_with_one_line(args, words):
-    run = nasbook(*args)
-    assert run.returncode == 2
-    lines = run.stderr.strip().splitlines()
-    assert len(lines) == 1 and "Traceback" not in run.stderr
+def test_bad_arguments_exit_nonzero_with_one_line(args, words, capsys):
+    with pytest.raises(SystemExit) as stop:  # argparse exits; nasbook's own checks return 2
+        raise SystemExit(main(args))
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in err
     for word in words:
         assert word in lines[0]
+
+
+def test_a_bad_argument_in_a_real_process_prints_no_traceback():
+    run = nasbook("search", "--budget", "-1", "--device", "cpu")
+    assert run.returncode == 2
+    assert run.stderr.strip().splitlines() == ["nasbook: error: budget=-1 is not allowed; an integer >= 1"]

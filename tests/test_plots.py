@@ -174,3 +174,10 @@ def test_real_evolution_trace_is_drawn():
     assert entries
     ax = plots.plot_population(run)
     assert len(ax.lines[0].get_xdata()) == len(entries)
+
+
+def test_multi_objective_population_uses_the_loss_column():
+    entry = {"generation": 0, "population": [{"num_hidden_layers": 1}, {"num_hidden_layers": 2}],
+             "objectives": [[0.5, 100.0], [0.3, 900.0]], "front": [0, 1]}
+    np.testing.assert_allclose(plots.population_scores(entry), [0.5, 0.3])
+    assert len(plots.population_scores({"generation": 0, "population": [{"a": 1}]})) == 0

@@ -1,7 +1,8 @@
 """The assignment kit: students write a strategy, :func:`check_strategy` gives feedback.
 
 * :mod:`.examples`  – a worked example (simulated annealing), shown in docs/assignment.md;
-* :mod:`.solutions` – the reference solution of notebooks/08_assignment.ipynb;
+* :mod:`.solutions` – the reference solution of notebooks/08_assignment.ipynb, swapped in
+  for CI by :func:`.switch.solution_if_requested`;
 * :mod:`.mistakes`  – common mistakes, each failing exactly one check (for teaching);
 * :mod:`.checker`   – ``check_strategy`` and its six checks (:mod:`.checks`), run under
   :mod:`.guard` so student code can never crash or hang the checker;
@@ -10,7 +11,7 @@
 from .benchmark import BENCHMARKS, Benchmark, make_benchmark, table_benchmark, toy_benchmark
 from .checker import check_strategy
 from .report import Check, CheckReport
-from .solutions import solution_if_requested, solution_requested
+from .switch import solution_if_requested, solution_requested
 
 __all__ = ["BENCHMARKS", "Benchmark", "Check", "CheckReport", "check_strategy", "make_benchmark",
            "solution_if_requested", "solution_requested", "table_benchmark", "toy_benchmark"]

@@ -23,13 +23,13 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 from ..search import search
 from ..space import SearchSpace
 from ..strategies import Strategy
 from ..toy import ToyEvaluator
-from ..validation import NasbookError, check_float, check_int
+from ..validation import NasbookError, check_float, check_int, fail
 from .benchmark import Benchmark, make_benchmark
 from .guard import (CheckTimeout, StudentError, Watch, WatchedEvaluator, instrument, source_file,
                     time_limit, where)
@@ -130,13 +130,13 @@ def run_check(fn: CheckFn, name: str, title: str, ctx: Context) -> Check:
     except (Exception, CheckTimeout, SystemExit) as error:  # noqa: BLE001 - never crash the checker
         what, fix = describe_crash(error, ctx.watch, ctx.time_limit)
         if ctx.failed:
-            return Check(name, title, "skip", f"Skipped: it crashed ({what}) Fix the failed checks "
-                         "above first; this one may then pass.")
+            return Check(name, title, "skip", f"Skipped, it crashed: {what} The failed check above is "
+                         "probably the cause; fix it first.")
         return Check(name, title, "fail", what, fix)
 
 
 def check_strategy(strategy_class: Any, *, params: dict[str, Any] | None = None,
-                   benchmark: "Benchmark | str | None" = None, seeds: int = 20, budget: int = 50,
+                   benchmark: "Benchmark | str | None" = None, seeds: int = 30, budget: int = 50,
                    time_limit: float | None = 60.0, verbose: bool = True) -> CheckReport:
     """Check a student's strategy class and print a report a student can act on.
 
@@ -156,6 +156,8 @@ def check_strategy(strategy_class: Any, *, params: dict[str, Any] | None = None,
     """
     from .checks import CHECKS
 
+    if params is not None and not isinstance(params, Mapping):
+        raise fail("params", params, "a dict of constructor arguments, e.g. {'patience': 5}, or None")
     ctx = Context(strategy_class, dict(params or {}), make_benchmark(benchmark),
                   check_int("seeds", seeds, minimum=1), check_int("budget", budget, minimum=1),
                   None if time_limit is None else check_float("time_limit", time_limit, low=0.001))

@@ -105,8 +105,13 @@ def proposals(ctx: Context, title: str) -> Check:
         try:
             result, watch, _ = ctx.run(seed, budget, space=space)
         except NasbookError as error:
-            n = len(ctx.watch.asked) if ctx.watch else 0
-            return Check("proposals", title, "fail", f"On {label}, ask() call {n} proposed something "
+            asked = ctx.watch.asked if ctx.watch else []
+            if asked and not asked[-1]:  # an empty list (or not a list at all)
+                return Check("proposals", title, "fail", f"On {label}, ask() call {len(asked)} gave no "
+                             f"proposal: {error}.", "The loop asks until the budget is spent, even when "
+                             "every architecture has been tried: return a repeat (it costs a budget slot "
+                             "but no training) or a random sample, never an empty list.")
+            return Check("proposals", title, "fail", f"On {label}, ask() call {len(asked)} proposed something "
                          f"outside the space: {error}.", SPACE_FIX)
         except StudentError as error:
             what, fix = describe_crash(error, ctx.watch, None)
@@ -220,10 +225,12 @@ def _tail(n: int, k: int) -> float:
 def performance(ctx: Context, title: str) -> Check:
     """Median regret over ``ctx.seeds`` seeds against random search, with a verdict."""
     bench, seeds, budget = ctx.benchmark, ctx.seeds, ctx.budget
-    mine, theirs, own = [], [], 0
+    mine, theirs, own, repeats, trials = [], [], 0, 0, 0
     for seed in range(seeds):
         result, watch, _ = ctx.run(seed, budget, space=bench.space, evaluator=bench.make_evaluator())
         own += watch.own_evaluations
+        trials += len(result.trials)
+        repeats += len(result.trials) - len({bench.space.index(t.arch) for t in result.trials})
         mine.append(bench.regret(result))
         baseline = search(RandomSearch(), space=bench.space, evaluator=bench.make_evaluator(),
                           budget=budget, seed=seed, progress=False)
@@ -238,7 +245,8 @@ def performance(ctx: Context, title: str) -> Check:
     numbers = {"benchmark": bench.name, "seeds": seeds, "budget": budget, "median_regret": med,
                "iqr_regret": [q1, q3], "random_median_regret": rmed, "random_iqr_regret": [rq1, rq3],
                "wins": wins, "losses": losses, "ties": seeds - wins - losses,
-               "p_better": p_better, "p_worse": p_worse, "regrets": mine, "random_regrets": theirs}
+               "p_better": p_better, "p_worse": p_worse, "regrets": mine, "random_regrets": theirs,
+               "repeat_fraction": repeats / max(trials, 1)}
     if med < rmed:
         verdict, status = "better than random search", "pass"
     elif losses > wins and p_worse < 0.05:
@@ -250,6 +258,9 @@ def performance(ctx: Context, title: str) -> Check:
                f"search's {rmed:.4g} (IQR {rq1:.4g} to {rq3:.4g}), over {seeds} seeds with a budget of "
                f"{budget} on the {bench.name} benchmark. Lower regret on {wins} seeds, higher on {losses}, "
                f"equal on {seeds - wins - losses} (sign test: p = {min(p_better, p_worse):.2g}).")
+    if numbers["repeat_fraction"] > 0.25:
+        message += (f" Note: {numbers['repeat_fraction']:.0%} of its proposals repeated an architecture the "
+                    "same search had already evaluated; each repeat costs a budget slot and teaches nothing new.")
     fix = ""
     if status == "fail":
         fix = ("Lower scores are better: an improvement is `trial.score < self.best_score`. Check that ask() "

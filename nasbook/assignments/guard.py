@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import re
 import signal
 import threading
 import traceback
@@ -64,7 +65,14 @@ def where(error: BaseException, student_file: str = "") -> str:
         return ""
     f = frames[-1]
     code = f": `{f.line.strip()}`" if f.line else ""
-    return f" (at {f.filename.rsplit('/', 1)[-1]}, line {f.lineno}, in {f.name}{code})"
+    return f" (at {place(f.filename)}, line {f.lineno}, in {f.name}{code})"
+
+
+def place(filename: str) -> str:
+    """A file's short name; a Jupyter cell (``/tmp/ipykernel_42/123.py``) is "your notebook cell"."""
+    if re.search(r"ipykernel_\d+[/\\]\d+\.py$", filename) or filename.startswith("<ipython-input"):
+        return "your notebook cell"
+    return re.split(r"[/\\]", filename)[-1]
 
 
 class Watch:

@@ -1,13 +1,13 @@
 """The reference solution of notebooks/08_assignment.ipynb, kept out of the student's notebook.
 
-The notebook's skeleton cell ends with ``MyStrategy = solution_if_requested(MyStrategy)``:
-with ``NASBOOK_SOLUTION=1`` (the test suite sets it in conftest.py) this class replaces the
-student's, so the notebook runs top to bottom in CI; otherwise the student's class is kept.
+The notebook's skeleton cell ends with ``MyStrategy = solution_if_requested(MyStrategy)``
+(:mod:`nasbook.assignments.switch`): with ``NASBOOK_SOLUTION=1`` (the test suite sets it in
+conftest.py) this class replaces the student's, so the notebook runs top to bottom in CI;
+otherwise the student's class is kept.
 """
 from __future__ import annotations
 
 import math
-import os
 
 import nasbook
 
@@ -47,16 +47,3 @@ class MyStrategy(nasbook.Strategy):
                 if self.stale >= self.patience:                # stuck: restart next ask
                     self.current, self.current_score, self.stale = None, math.inf, 0
             self.trace.append({"current_score": self.current_score, "stale": self.stale})
-
-
-def solution_requested() -> bool:
-    """True when the environment variable NASBOOK_SOLUTION is 1/true/yes."""
-    return os.environ.get("NASBOOK_SOLUTION", "0").strip().lower() in ("1", "true", "yes")
-
-
-def solution_if_requested(student_class: type) -> type:
-    """The reference solution when NASBOOK_SOLUTION=1 (teachers, CI), else the student's class."""
-    if solution_requested():
-        print(f"NASBOOK_SOLUTION=1: using the reference solution instead of your {student_class.__name__}.")
-        return MyStrategy
-    return student_class

@@ -5,13 +5,21 @@ from typing import Any
 
 from ..validation import check_choice
 from .base import MODES, Strategy
+from .darts import DARTS
 from .evolution import Evolution
 from .local_search import LocalSearch
 from .pareto_evolution import ParetoEvolution
 from .random_search import RandomSearch
+from .rl import REINFORCE
 
-STRATEGIES: dict[str, type[Strategy]] = {"random": RandomSearch, "evolution": Evolution}
-STRATEGIES.update({"local": LocalSearch, "pareto": ParetoEvolution})
+STRATEGIES: dict[str, type[Strategy]] = {
+    "random": RandomSearch,
+    "local": LocalSearch,
+    "evolution": Evolution,
+    "pareto": ParetoEvolution,
+    "rl": REINFORCE,
+    "darts": DARTS,
+}
 
 
 def _register_peers() -> None:
@@ -34,5 +42,5 @@ def make_strategy(strategy: "str | Strategy", mode: str = "default", **params: A
     return STRATEGIES[strategy](mode=mode, **params)
 
 
-__all__ = ["MODES", "STRATEGIES", "Evolution", "LocalSearch", "ParetoEvolution", "RandomSearch", "Strategy",
-           "make_strategy"]
+__all__ = ["DARTS", "MODES", "STRATEGIES", "Evolution", "LocalSearch", "ParetoEvolution", "REINFORCE", "RandomSearch",
+           "Strategy", "make_strategy"]

@@ -29,7 +29,7 @@ from ..space import SearchSpace, as_space
 from ..strategies import MODES, STRATEGIES, Strategy, make_strategy
 from ..tasks import TASKS
 from ..trial import Trial
-from ..validation import NasbookError, check_int
+from ..validation import NasbookError, check_choice, check_int, check_seed
 from .live import LiveView
 from .space_editor import SpaceEditor, _error
 
@@ -54,6 +54,10 @@ class SearchDashboard:
                  mode: str = "default", task: str = "synthetic", protocol: str = "default",
                  device: str = "auto", log_dir: "str | Path | None" = None,
                  redraw_every: float = 1.0) -> None:
+        for field, value, allowed in (("task", task, TASKS), ("strategy", strategy, STRATEGIES),
+                                      ("mode", mode, MODES), ("protocol", protocol, PROTOCOLS),
+                                      ("device", device, DEVICES)):
+            check_choice(field, value, allowed)  # a clear message, not a widget TraitError
         self.editor = space if isinstance(space, SpaceEditor) else None
         self._space = None if self.editor is not None else as_space(space)
         self.evaluator = evaluator
@@ -168,7 +172,7 @@ class SearchDashboard:
     def _prepare(self) -> dict[str, Any]:
         """Check every field before anything trains; raise NasbookError naming the bad one."""
         budget = check_int("budget", self.budget.value, minimum=1, maximum=100_000)
-        seed = check_int("seed", self.seed.value, minimum=0)
+        seed = check_seed("seed", self.seed.value)
         space = self.space
         strategy: Strategy = make_strategy(self.strategy.value, mode=self.mode.value)
         evaluator = self.evaluator

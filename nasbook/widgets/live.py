@@ -43,7 +43,9 @@ def top_table_html(trials: Sequence[Trial], k: int = 8) -> str:
     for rank, t in enumerate(ok, start=1):
         cells = [rank, f"{t.score:.4g}", t.step + 1, *(t.arch[k] for k in keys)]
         rows.append("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in cells) + "</tr>")
-    return (f"<b>Top {len(ok)} architectures</b>"
+    style = ("<style>.nasbook-top td, .nasbook-top th {padding: 1px 8px; text-align: right;}"
+             ".nasbook-top tr:nth-child(even) {background: rgba(128,128,128,0.1);}</style>")
+    return (f"{style}<b>Top {len(ok)} architectures</b>"
             f"<table class='nasbook-top'><tr>{head}</tr>{''.join(rows)}</table>")
 
 
@@ -77,8 +79,8 @@ class LiveView:
     def __init__(self, every: float = 1.0, top: int = 8) -> None:
         self.every = every
         self.top = top
-        self.progress_plot = W.Image(format="png", layout=W.Layout(max_width="560px"))
-        self.strategy_plot = W.Image(format="png", layout=W.Layout(max_width="640px"))
+        self.progress_plot = W.Image(format="png", layout=W.Layout(max_width="560px", display="none"))
+        self.strategy_plot = W.Image(format="png", layout=W.Layout(max_width="640px", display="none"))
         self.strategy_note = W.HTML("")
         self.table = W.HTML("<i>Press Run to start a search.</i>")
         self.redraws = 0
@@ -90,7 +92,9 @@ class LiveView:
 
     def clear(self) -> None:
         self.progress_plot.value = b""
+        self.progress_plot.layout.display = "none"  # an empty image shows as a broken icon
         self.strategy_plot.value = b""
+        self.strategy_plot.layout.display = "none"
         self.strategy_note.value = ""
         self.table.value = "<i>Searching…</i>"
         self._last = -math.inf
@@ -106,9 +110,10 @@ class LiveView:
             if not force and now - self._last < max(self.every, 4 * self._cost):
                 return False
             fig = Figure(figsize=(6, 3.6))
-            fig.subplots_adjust(left=0.13, bottom=0.14, right=0.97, top=0.91)
+            fig.subplots_adjust(left=0.15, bottom=0.14, right=0.97, top=0.91)
             plots.plot_progress(list(trials), ax=fig.add_subplot(), title=title or None)
             self.progress_plot.value = render_png(fig)
+            self.progress_plot.layout.display = None
             view = draw_strategy_view(list(trace), space)
             if view is None:
                 self.strategy_plot.value = b""

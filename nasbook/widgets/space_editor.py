@@ -62,6 +62,11 @@ class SpaceEditor:
                               *rows, self.size_label, self.message])
         self._show_size()
 
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+
+        display(self.widget)
+
     # -- what the rest of nasbook reads ---------------------------------------------------
     @property
     def choices(self) -> dict[str, list[Any]]:

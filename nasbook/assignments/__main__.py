@@ -1,0 +1,76 @@
+"""Grade from the shell: ``python -m nasbook.assignments FILE.py:ClassName [--json]``.
+
+    python -m nasbook.assignments submissions/alice.py:MyStrategy
+    python -m nasbook.assignments submissions/alice.py:MyStrategy --params '{"patience": 5}' --json
+
+Prints the checker's report (or, with ``--json``, the report as one JSON object on the last
+line) and exits 0 when every check passed, 1 when one failed, 2 when the file or class
+cannot be loaded. The file is *run* to load the class: only grade code you would run yourself.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import importlib.util
+import json
+import sys
+import traceback
+from pathlib import Path
+from typing import Any, Sequence
+
+from ..validation import NasbookError, fail
+from .checker import check_strategy
+
+
+def load_class(target: str) -> Any:
+    """``path/to/file.py:Name`` or ``package.module:Name`` -> the object it names."""
+    where, _, name = target.rpartition(":")
+    if not where or not name:
+        raise fail("target", target, "FILE.py:ClassName or package.module:ClassName")
+    if where.endswith(".py"):
+        path = Path(where)
+        if not path.is_file():
+            raise fail("target", target, "an existing .py file before the ':'")
+        spec = importlib.util.spec_from_file_location(f"submission_{path.stem}", path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = module  # dataclasses and pickling look modules up by name
+        spec.loader.exec_module(module)
+    else:
+        module = importlib.import_module(where)
+    if not hasattr(module, name):
+        raise fail("target", target, f"a name defined in {where} (it has no {name!r})")
+    return getattr(module, name)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m nasbook.assignments",
+                                     description="Check a student's search strategy and print the report.")
+    parser.add_argument("target", help="FILE.py:ClassName or package.module:ClassName")
+    parser.add_argument("--params", default="{}", help="constructor arguments as JSON, e.g. '{\"patience\": 5}'")
+    parser.add_argument("--benchmark", default=None, choices=("toy", "table"), help="default: table if installed")
+    parser.add_argument("--seeds", type=int, default=30, help="seeds of the performance check")
+    parser.add_argument("--budget", type=int, default=50, help="evaluations per search in the performance check")
+    parser.add_argument("--time-limit", type=float, default=60.0, help="seconds per check")
+    parser.add_argument("--json", action="store_true", help="print the report as JSON on the last line")
+    args = parser.parse_args(argv)
+    try:
+        params = json.loads(args.params)
+        if not isinstance(params, dict):
+            raise fail("--params", args.params, "a JSON object, e.g. '{\"patience\": 5}'")
+        cls = load_class(args.target)
+        report = check_strategy(cls, params=params, benchmark=args.benchmark, seeds=args.seeds,
+                                budget=args.budget, time_limit=args.time_limit, verbose=not args.json)
+    except (NasbookError, json.JSONDecodeError) as error:
+        print(f"nasbook.assignments: error: {error}", file=sys.stderr)
+        return 2
+    except Exception as error:  # noqa: BLE001 - the submission itself failed to load
+        print(f"nasbook.assignments: error: loading {args.target} raised "
+              f"{traceback.format_exception_only(type(error), error)[-1].strip()}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(report.to_dict()))
+    return 0 if report.passed else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

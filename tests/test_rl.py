@@ -1,0 +1,91 @@
+"""The REINFORCE controller, both modes: budgets, determinism, learning, and failures."""
+import math
+
+import pytest
+import torch
+
+import nasbook
+from nasbook import NasbookError
+from nasbook.strategies import REINFORCE
+from nasbook.toy import ToyEvaluator
+
+MODES = ("seed", "default")
+
+
+def optimum_hits(strategy, mode, budget, seeds=range(20)):
+    hits = 0
+    for seed in seeds:
+        toy = ToyEvaluator()
+        result = nasbook.search(strategy, mode=mode, evaluator=toy, budget=budget, seed=seed, progress=False)
+        hits += result.best_arch == toy.optimum
+    return hits
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_budget_space_determinism_and_trace(mode):
+    toy = ToyEvaluator()
+    a = nasbook.search("rl", mode=mode, evaluator=toy, budget=22, seed=7, progress=False)
+    b = nasbook.search("rl", mode=mode, evaluator=ToyEvaluator(), budget=22, seed=7, progress=False)
+    assert a.evaluations == 22 == toy.calls
+    assert all(toy.space.validate(t.arch) for t in a.trials)
+    assert [t.arch for t in a.trials] == [t.arch for t in b.trials]
+    assert a.trace == b.trace
+    updates = 22 if mode == "seed" else math.ceil(22 / 4)  # one arch per update vs a batch of 4
+    assert [e["update"] for e in a.trace] == list(range(updates + 1))  # entry 0 = the initial policy
+    for entry in a.trace:
+        assert set(entry["probs"]) == set(toy.space.keys)
+        for key, probs in entry["probs"].items():
+            assert len(probs) == len(toy.space.choices[key]) and abs(sum(probs) - 1) < 1e-5
+    assert a.trace[0]["probs"] != a.trace[-1]["probs"]  # the policy moved
+
+
+def test_seed_mode_is_the_article_update():
+    strategy = REINFORCE(mode="seed")
+    assert strategy.batch_size == 1 and strategy.lr == 0.01
+    result = nasbook.search(strategy, evaluator=ToyEvaluator(), budget=5, seed=0, progress=False)
+    assert [e["rewards"] for e in result.trace[1:]] == [[-t.val_loss] for t in result.trials]
+    assert all(e["baseline"] is None for e in result.trace)
+
+
+def test_default_mode_learns_the_toy_optimum_more_often_than_random():
+    rl = optimum_hits("rl", "default", 150, seeds=range(12))
+    random = optimum_hits("random", "default", 150, seeds=range(12))
+    # measured: 9/12 seeds for the default controller, 0/12 for random search
+    assert rl >= 6 and rl > random + 4
+
+
+def test_default_reward_is_bounded():
+    strategy = REINFORCE(reward_bound=5.0)
+    toy = ToyEvaluator()
+    strategy.setup(toy.space, 0)
+    arch = toy.space.sample(strategy.rng)
+    assert strategy.reward(nasbook.Trial(arch, 1e-9)) == 5.0
+    assert strategy.reward(nasbook.Trial(arch, 1e9)) == -5.0
+    assert strategy.reward(nasbook.Trial(arch, None, status="diverged")) == -5.0
+    assert strategy.reward(nasbook.Trial(arch, 1.0)) == 0.0
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_diverging_architectures_never_break_the_update(mode):
+    toy = ToyEvaluator(diverge=lambda arch: arch["learning_rate"] == 0.1)
+    strategy = REINFORCE(mode=mode)
+    result = nasbook.search(strategy, evaluator=toy, budget=120, seed=0, progress=False)
+    assert result.failures > 0
+    assert result.best.ok and result.best.arch["learning_rate"] != 0.1
+    assert all(torch.isfinite(p).all() for p in strategy.controller.parameters())
+    for entry in result.trace:
+        assert all(math.isfinite(p) for probs in entry["probs"].values() for p in probs)
+        assert all(math.isfinite(r) for r in entry["rewards"])
+    if mode == "seed":  # an episode with a diverged trial is skipped, never fed NaN
+        assert sum(e["skipped"] for e in result.trace) == result.failures
+    else:  # the bounded penalty teaches the controller to avoid learning_rate 0.1
+        assert result.trace[-1]["probs"]["learning_rate"][0] < result.trace[0]["probs"]["learning_rate"][0]
+
+
+def test_bad_parameters_are_refused():
+    with pytest.raises(NasbookError, match="batch_size=0"):
+        REINFORCE(batch_size=0)
+    with pytest.raises(NasbookError, match="lr=-1"):
+        REINFORCE(lr=-1)
+    with pytest.raises(NasbookError, match="mode='article'"):
+        REINFORCE(mode="article")
