@@ -96,7 +96,7 @@ class Evaluator:
     float rounding. ``population_floats`` caps a stacked group's activations (memory).
     """
 
-    population_floats = 2 ** 24
+    population_floats = 2 ** 21  # 8 MB of activations: on a CPU, larger groups fall out of cache
 
     def __init__(self, task: "str | Task" = "synthetic", protocol: "str | Protocol" = "default",
                  device: "str | torch.device" = "auto", cache: bool = True, batched: bool = True) -> None:
