@@ -158,11 +158,12 @@ class DARTS(Strategy):
                 with torch.no_grad():  # the supernet diverged: keep the last finite α and stop
                     for alpha, saved in zip(net.arch_parameters(), last_good):
                         alpha.copy_(saved)
-                self.trace.append({"epoch": epoch, "diverged": True, "probs": self.probabilities(net)})
+                self.trace.append({"kind": "darts", "epoch": epoch, "diverged": True,
+                                   "alphas": self.probabilities(net)})
                 break
             last_good = [a.detach().clone() for a in net.arch_parameters()]
-            self.trace.append({"epoch": epoch, "train_loss": train_loss, "val_loss": val_loss,
-                               "probs": self.probabilities(net)})
+            self.trace.append({"kind": "darts", "epoch": epoch, "train_loss": train_loss, "val_loss": val_loss,
+                               "alphas": self.probabilities(net)})
         return net
 
     def probabilities(self, net: SuperNet) -> dict[str, list[float]]:
