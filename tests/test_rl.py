@@ -82,6 +82,20 @@ def test_diverging_architectures_never_break_the_update(mode):
         assert result.trace[-1]["probs"]["learning_rate"][0] < result.trace[0]["probs"]["learning_rate"][0]
 
 
+def test_an_astronomical_loss_does_not_poison_the_seed_controller():
+    class Huge(ToyEvaluator):
+        def evaluate(self, arch, seed=0):
+            trial = super().evaluate(arch, seed)
+            trial.val_loss = 3e38  # finite, but reward x log-prob overflows float32
+            return trial
+
+    strategy = REINFORCE(mode="seed")
+    result = nasbook.search(strategy, evaluator=Huge(), budget=6, seed=0, progress=False)
+    assert all(torch.isfinite(p).all() for p in strategy.controller.parameters())
+    assert all(math.isfinite(p) for e in result.trace for probs in e["probs"].values() for p in probs)
+    assert len({tuple(t.arch.values()) for t in result.trials}) > 1  # still sampling, not collapsed to NaN
+
+
 def test_bad_parameters_are_refused():
     with pytest.raises(NasbookError, match="batch_size=0"):
         REINFORCE(batch_size=0)
