@@ -164,7 +164,7 @@ class Evaluator:
 
     def remember(self, trial: Trial) -> None:
         """Put a trial trained earlier (replayed from a run log) into the cache."""
-        if self.cache is not None and not trial.cached:
+        if self.cache is not None and not trial.cached and not trial.extras.get("worker_error"):
             self.cache.setdefault(self._key(complete_arch(trial.arch), trial.seed), trial)
 
     def _key(self, full: dict[str, Any], seed: int) -> tuple:

@@ -37,7 +37,7 @@ from .validation import NasbookError
 
 # Header fields that must match for the log to belong to this run (device and version may differ).
 MUST_MATCH = ("strategy", "mode", "params", "seed", "budget", "space", "task", "task_seed",
-              "protocol", "evaluator")
+              "task_data", "protocol", "evaluator")
 
 
 class Replay:
@@ -54,31 +54,44 @@ class Replay:
         """True while logged trials remain to be replayed."""
         return bool(self.queue)
 
-    def run(self, archs: list[dict[str, Any]], evaluate: Callable[[list], list[Trial]],
-            on_logged: Callable[[Trial], None]) -> list[Trial]:
-        """The trials of one ``ask()``: logged ones from the log, the rest from ``evaluate``.
+    def run(self, archs: list[dict[str, Any]], evaluate: Callable[..., list[Trial]],
+            report: Callable[[Trial, bool], None]) -> list[Trial]:
+        """The trials of one ``ask()``, taken from the log as far as it goes.
 
-        Logged trials are matched to the proposals by architecture (a parallel executor may
-        have logged a batch in the order its trials finished). Returns the trials in the
+        ``evaluate(archs, on_trial)`` trains live (reporting trials in ask order);
+        ``report(trial, logged)`` is the loop's bookkeeping. Returns the trials in the
         order of ``archs``, as ``tell`` expects.
+
+        A batch the log covers only in part (the crash came mid-batch) is evaluated *whole*
+        again: the evaluator trains a batch's same-shape networks together, and float
+        rounding depends on that company, so only the whole batch reproduces the
+        uninterrupted run bit for bit. The logged trials are still the ones reported and
+        told; the cost is retraining at most one batch.
         """
-        matched: dict[int, Trial] = {}
-        while self.queue and len(matched) < len(archs):
-            logged = self.queue[0]
-            where = next((i for i, a in enumerate(archs) if i not in matched and a == logged.arch), None)
-            if where is None:
-                break
-            matched[where] = self.queue.popleft()
-            on_logged(matched[where])
-        if self.queue and len(matched) < len(archs):
+        logged: list[Trial] = []
+        while self.queue and len(logged) < len(archs) and self.queue[0].arch == archs[len(logged)]:
+            logged.append(self.queue.popleft())
+        if self.queue and len(logged) < len(archs):
             step = self.total - len(self.queue)
             raise NasbookError(
                 f"cannot resume from {self.path}: logged trial {step} is {self.queue[0].arch}, but the "
-                f"strategy now proposes {[a for i, a in enumerate(archs) if i not in matched]}; the log "
-                f"came from a different run, or the strategy is not deterministic for a given seed")
-        rest = [i for i in range(len(archs)) if i not in matched]
-        live = dict(zip(rest, evaluate([archs[i] for i in rest]) if rest else []))
-        return [matched[i] if i in matched else live[i] for i in range(len(archs)) if i in matched or i in live]
+                f"strategy now proposes {archs[len(logged)]}; the log came from a different run, or "
+                f"the strategy is not deterministic for a given seed")
+        if len(logged) == len(archs):
+            for trial in logged:
+                report(trial, True)
+            return logged
+        if not logged:
+            return evaluate(archs, lambda trial: report(trial, False))
+
+        position = iter(range(len(archs)))
+
+        def on_trial(trial: Trial) -> None:
+            i = next(position)
+            report(logged[i], True) if i < len(logged) else report(trial, False)
+
+        live = evaluate(archs, on_trial)
+        return logged[:len(live)] + live[len(logged):]
 
 
 def open_replay(path: "str | os.PathLike[str]", header: dict[str, Any]) -> "Replay | None":
@@ -101,8 +114,6 @@ def open_replay(path: "str | os.PathLike[str]", header: dict[str, Any]) -> "Repl
         if logged.get(key) != expected.get(key):
             notes.append(f"{path}: the log was written with {key}={logged.get(key)!r}, this run uses "
                          f"{expected.get(key)!r}; replay is exact, new trials may differ slightly")
-    if trials and any(t.seed != header.get("seed") for t in trials):
-        raise NasbookError(f"cannot resume from {path}: its trials were trained with another seed")
     if cut_half_line(path):
         notes.append(f"{path}: the half-written last line was removed before appending")
     return Replay(path, trials, notes)

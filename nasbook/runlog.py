@@ -12,8 +12,11 @@ from __future__ import annotations
 import json
 import math
 import os
+import signal
+import threading
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from .trial import Trial
 from .validation import NasbookError, fail
@@ -44,6 +47,27 @@ class RunLog:
         f.write(json.dumps(json_safe(record), allow_nan=False) + "\n")
         f.flush()
         os.fsync(f.fileno())
+
+
+@contextmanager
+def no_interrupt() -> Iterator[None]:
+    """Hold Ctrl-C back while a finished trial is written and recorded, then deliver it.
+
+    Without this, a Ctrl-C landing between "written to the log" and "added to the result"
+    would leave a trial in one and not the other. (Signals only reach the main thread;
+    elsewhere, e.g. the dashboard's worker thread, this does nothing.)
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda number, frame: caught.append(number))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if caught:
+            raise KeyboardInterrupt
 
 
 def json_safe(value: Any) -> Any:

@@ -22,7 +22,7 @@ from . import __version__
 from .evaluator import Evaluator
 from .result import SearchResult
 from .resume import open_replay
-from .runlog import RunLog
+from .runlog import RunLog, no_interrupt
 from .space import SearchSpace, as_space
 from .strategies import Strategy, make_strategy
 from .trial import Trial
@@ -91,9 +91,10 @@ def search(strategy: "str | Strategy" = "random", *, mode: str = "default",
                 remember(trial)
         else:
             trial.step, trial.elapsed = len(trials), time.perf_counter() - start
-        if runlog is not None and not logged:
-            runlog.append(trial, strategy=strategy.name, mode=strategy.mode)
-        trials.append(trial)
+        with no_interrupt():  # the log and the result always hold the same trials
+            if runlog is not None and not logged:
+                runlog.append(trial, strategy=strategy.name, mode=strategy.mode)
+            trials.append(trial)
         bar.update(1)
         best = min(t.score for t in trials)
         bar.set_postfix(best=f"{best:.4g}" if math.isfinite(best) else "-", refresh=False)
@@ -109,12 +110,12 @@ def search(strategy: "str | Strategy" = "random", *, mode: str = "default",
             archs = proposals(strategy, space)[:remaining]
             parallel = {} if executor is None else {"executor": executor}
 
-            def evaluate(archs: list[dict[str, Any]]) -> list[Trial]:
-                return evaluator.evaluate_many(archs, seed, on_trial=finished, should_stop=should_stop,
+            def evaluate(archs: list[dict[str, Any]], on_trial: Callable = finished) -> list[Trial]:
+                return evaluator.evaluate_many(archs, seed, on_trial=on_trial, should_stop=should_stop,
                                                **parallel)
 
-            if replay is not None and replay.pending:
-                batch = replay.run(archs, evaluate, on_logged=lambda t: finished(t, logged=True))
+            if replay is not None and replay.pending:  # resuming: take the trials from the log
+                batch = replay.run(archs, evaluate, report=finished)
             else:
                 batch = evaluate(archs)
             strategy.tell(batch)
@@ -174,6 +175,7 @@ def run_header(strategy: Strategy, space: SearchSpace, evaluator: Any, budget: i
         "nasbook": __version__, "strategy": strategy.name, "mode": strategy.mode,
         "params": strategy.params(), "seed": seed, "budget": budget, "space": space.to_dict(),
         "task": getattr(task, "name", str(task)), "task_seed": getattr(task, "seed", None),
+        "task_data": task.fingerprint() if hasattr(task, "fingerprint") else None,
         "protocol": vars(protocol) if hasattr(protocol, "__dataclass_fields__") else str(protocol),
         "evaluator": type(evaluator).__name__, "device": str(getattr(evaluator, "device", "cpu")),
     }

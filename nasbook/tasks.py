@@ -15,6 +15,7 @@ Built-in tasks, none downloaded:
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,6 +50,15 @@ class Task:
         if self.loss == "cross_entropy":
             return int(max(self.y_train.max(), self.y_val.max()).item()) + 1
         return int(self.y_train.shape[1])
+
+    def fingerprint(self) -> str:
+        """A short hash of the data, so a run log can tell whether it was written on this data."""
+        digest = hashlib.sha256(self.loss.encode())
+        for tensor in (self.X_train, self.y_train, self.X_val, self.y_val, self.X_test, self.y_test):
+            if tensor is not None:
+                digest.update(str(tuple(tensor.shape)).encode())
+                digest.update(tensor.detach().cpu().contiguous().numpy().tobytes())
+        return digest.hexdigest()[:16]
 
     def describe(self) -> str:
         return (f"task {self.name!r}: {len(self.X_train)} train / {len(self.X_val)} val"

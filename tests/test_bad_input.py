@@ -150,12 +150,16 @@ CLI_CASES = [
     (["search", "--protocol", "slow"], ["--protocol", "invalid choice: 'slow'", "'default'"]),
     (["search", "--device", "tpu"], ["device='tpu'", "'cpu', 'cuda'"]),
     (["search", "--device", "cuda:99"], ["device='cuda:99'", "GPU"]),
+    (["search", "--workers", "-1"], ["workers=-1", "an integer >= 0"]),
     (["search", "--resume"], ["--resume needs --log FILE"]),
     (["search", "--log", "/proc/no/run.jsonl"], ["log='/proc/no/run.jsonl'", "a file path nasbook can write"]),
     (["search", "--log", "{folder}"], ["a file path, not a directory"]),
     (["search", "--log", "{csv_file}", "--resume"], ["line 1 is not a run-log header"]),
     (["search", "--log", "{broken_log}", "--resume"], ["line 3 is not a valid run-log record"]),
     (["search", "--budget", "3", "--log", "{seed1_log}", "--resume"], ["it was written with"]),
+    (["bench", "build", "--seeds", "0"], ["--seeds=0", "an integer >= 1"]),
+    (["bench", "build", "--limit", "5000"], ["--limit=5000", "from 1 to 3600"]),
+    (["bench", "build", "--threads", "0"], ["--threads=0", "an integer >= 1"]),
 ]
 
 

@@ -69,3 +69,32 @@ def test_failed_trials_replay_on_resume(tmp_path):
                      resume=True, progress=False)
     assert [(t.arch, t.status, t.reason) for t in resumed.trials] == \
         [(t.arch, t.status, t.reason) for t in full.trials]
+
+
+class CrashingEvaluator(Evaluator):
+    """Kills the worker process that trains DIVERGES (a stand-in for a lost machine)."""
+
+    def train(self, arch, seed):
+        if arch == DIVERGES:
+            import os
+
+            os._exit(1)
+        return super().train(arch, seed)
+
+
+def test_a_crashed_worker_is_a_failed_trial_and_the_search_goes_on(tmp_path):
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from nasbook.strategies import RandomSearch
+
+    log = tmp_path / "run.jsonl"
+    pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))  # forks start fast
+    with pool:
+        result = search(RandomSearch(batch_size=2), space=SPACE, protocol="seed", budget=6, seed=0,
+                        evaluator=CrashingEvaluator(protocol="seed", device="cpu"), executor=pool,
+                        log=log, progress=False)
+    crashed = [t for t in result.trials if t.arch == DIVERGES]
+    assert crashed and crashed[0].status == "failed" and "worker failed" in crashed[0].reason
+    assert result.evaluations == 6 and result.failures >= len(crashed)  # counted against the budget
+    assert [t.status for t in read_log(log)[1]] == [t.status for t in result.trials]

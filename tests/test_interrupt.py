@@ -91,3 +91,18 @@ def test_cli_ctrl_c_prints_the_partial_summary_and_exits_130(tmp_path):
     assert f"random/default: {len(logged)} evaluations" in out  # the partial summary
     assert "best validation loss:" in out and "interrupted" in out
     assert all(json.loads(line) for line in log.read_text().splitlines())
+
+
+def test_ctrl_c_waits_until_the_trial_is_both_logged_and_recorded():
+    from nasbook.runlog import no_interrupt
+
+    done = []
+    try:
+        with no_interrupt():
+            os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C in the middle of the bookkeeping
+            time.sleep(0.05)
+            done.append("logged and recorded")
+    except KeyboardInterrupt:
+        done.append("interrupted afterwards")
+    assert done == ["logged and recorded", "interrupted afterwards"]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # handler restored

@@ -68,6 +68,19 @@ def test_resume_mid_batch(tmp_path):
     assert resumed.resumed == 6
 
 
+def test_resume_mid_batch_with_real_training_is_bit_exact(tmp_path):
+    """A batch cut in the middle is retrained whole: same-shape networks of a batch train
+    together, and float rounding depends on that company (a 3e-8 difference otherwise)."""
+    space = {"num_hidden_layers": [1, 2], "hidden_layer_size": [16, 32], "learning_rate": [0.1, 0.01, 0.001],
+             "optimizer": ["Adam", "SGD"], "dropout_rate": [0.0, 0.2]}
+    kw = dict(mode="seed", space=space, protocol="seed", budget=14, device="cpu", evaluator=None)
+    full = run("evolution", **kw)  # generation 1 is one batch of 10
+    callback, stop = stop_after(3)
+    run("evolution", log=tmp_path / "run.jsonl", callback=callback, stop=stop, **kw)
+    resumed = run("evolution", log=tmp_path / "run.jsonl", resume=True, **kw)
+    same_trials(resumed.trials, full.trials)  # val_loss compared with ==
+
+
 def test_replayed_trials_refill_the_cache(tmp_path):
     """A later repeat of a replayed architecture is a cache hit, as in the uninterrupted run."""
     log = tmp_path / "run.jsonl"
@@ -205,3 +218,59 @@ def test_cli_resume_after_sigkill(tmp_path):
     for key in ("best_arch", "best_val_loss", "evaluations", "cache_hits", "failures"):
         assert summary[key] == expected[key], key
     same_trials(read_log(log)[1], read_log(ref_log)[1])
+
+
+def test_resume_on_the_tabular_benchmark_keeps_cache_and_clock(tmp_path):
+    """The lookup evaluator remembers replayed trials: repeats stay cached, the clock goes on."""
+    from nasbook.bench import BENCH_PROTOCOL, BenchTable, TabularEvaluator, build_table
+    from nasbook.bench.build import metadata, save_table
+
+    space = nasbook.SearchSpace({"hidden_layer_size": [8, 16], "learning_rate": [0.1, 0.01]})
+    save_table(str(tmp_path / "t.npz"), build_table(space, seeds=(0, 1)),
+               metadata(space, "synthetic", BENCH_PROTOCOL, (0, 1)))
+    table = BenchTable.load(tmp_path / "t.npz")
+    log = tmp_path / "run.jsonl"
+    kw = dict(budget=10, seed=2, progress=False, space=space)
+    full = search("random", evaluator=TabularEvaluator(table), **kw)
+    assert full.cache_hits > 0
+    seen = []
+    search("random", evaluator=TabularEvaluator(table), log=log, callback=lambda t, s: seen.append(t),
+           stop=lambda: len(seen) >= 3, **kw)
+    resumed = search("random", evaluator=TabularEvaluator(table), log=log, resume=True, **kw)
+    same_trials(resumed.trials, full.trials)
+    assert [t.extras["simulated_clock"] for t in resumed.trials] == \
+        [t.extras["simulated_clock"] for t in full.trials]
+
+
+def test_cli_resume_of_a_finished_run_just_reports_it(tmp_path, capsys):
+    from nasbook.cli import main
+
+    log = tmp_path / "run.jsonl"
+    args = ["search", "--protocol", "seed", "--budget", "2", "--device", "cpu", "--log", str(log)]
+    assert main(args) == 0
+    before, first = log.read_bytes(), capsys.readouterr().out
+    assert main(args + ["--resume"]) == 0
+    out = capsys.readouterr().out
+    assert "resumed: 2 trials replayed from the log; the run was already complete" in out
+    assert log.read_bytes() == before
+    best = [line for line in first.splitlines() if line.startswith("best validation loss")]
+    assert best and best[0] in out  # the same summary
+
+
+def test_a_log_written_on_other_data_is_refused(tmp_path):
+    """Same task name, same settings, different numbers: refused (a notebook's data changed)."""
+    import numpy as np
+
+    from nasbook import Evaluator, Task
+
+    def task(shift):
+        X = np.linspace(-1, 1, 20)[:, None]
+        return Task.from_arrays("mine", X[:15], X[:15, 0] + shift, X[15:], X[15:, 0] + shift)
+
+    log = tmp_path / "run.jsonl"
+    kw = dict(space=TINY, budget=2, protocol="seed")
+    search(evaluator=Evaluator(task(0.0), "seed", "cpu"), log=log, progress=False, **kw)
+    with pytest.raises(NasbookError, match=r"it was written with task_data='[0-9a-f]{16}', this run has task_data="):
+        search(evaluator=Evaluator(task(0.5), "seed", "cpu"), log=log, resume=True, progress=False, **kw)
+    again = search(evaluator=Evaluator(task(0.0), "seed", "cpu"), log=log, resume=True, progress=False, **kw)
+    assert again.resumed == 2

@@ -74,6 +74,15 @@ class TabularEvaluator:
         self._seen[key] = trial
         return dataclasses.replace(trial, extras=dict(trial.extras))
 
+    def remember(self, trial: Trial) -> None:
+        """Count a trial replayed from a run log (a resumed search) as looked up: a later
+        repeat is then a cache hit and the simulated clock continues, as without the crash."""
+        key = (self.table.index(self.space.validate(trial.arch)), trial.extras.get("query_seed", trial.seed))
+        if not trial.cached and key not in self._seen:
+            self._seen[key] = trial
+            self.clock += trial.seconds
+            self.lookups += 1
+
     def evaluate_many(self, archs: Sequence[Mapping[str, Any]], seed: int = 0,
                       on_trial: Callable[[Trial], None] | None = None,
                       should_stop: Callable[[], bool] | None = None) -> list[Trial]:
