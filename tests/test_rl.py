@@ -12,6 +12,15 @@ from nasbook.toy import ToyEvaluator
 MODES = ("seed", "default")
 
 
+@pytest.fixture(autouse=True)
+def one_thread():
+    """Tiny networks: one torch thread is faster than a pool on a shared 2-core machine."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 def optimum_hits(strategy, mode, budget, seeds=range(20)):
     hits = 0
     for seed in seeds:
@@ -103,3 +112,14 @@ def test_bad_parameters_are_refused():
         REINFORCE(lr=-1)
     with pytest.raises(NasbookError, match="mode='article'"):
         REINFORCE(mode="article")
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_real_diverging_architecture_never_breaks_the_controller(mode):
+    space = {"num_hidden_layers": [1], "hidden_layer_size": [64], "activation_function": ["ReLU"],
+             "learning_rate": [0.1, 0.01], "optimizer": ["SGD", "Adam"], "dropout_rate": [0.0]}
+    strategy = REINFORCE(mode=mode)
+    result = nasbook.search(strategy, space=space, protocol="seed", device="cpu", budget=12, seed=0, progress=False)
+    assert any(t.status == "diverged" for t in result.trials)
+    assert result.best.ok and math.isfinite(result.best_val_loss)
+    assert all(torch.isfinite(p).all() for p in strategy.controller.parameters())
