@@ -215,5 +215,5 @@ class REINFORCE(Strategy):
         return {key: torch.softmax(l[0], dim=-1).tolist() for key, l in zip(self.space.keys, logits)}
 
     def record(self, rewards: list[float], skipped: bool) -> None:
-        self.trace.append({"kind": "rl", "update": self.updates, "probs": self.probabilities(), "rewards": list(rewards),
-                           "baseline": self.baseline, "skipped": skipped})
+        self.trace.append({"kind": "rl", "update": self.updates, "probs": self.probabilities(),
+                           "rewards": list(rewards), "baseline": self.baseline, "skipped": skipped})
