@@ -86,9 +86,12 @@ class Replay:
 
         position = iter(range(len(archs)))
 
-        def on_trial(trial: Trial) -> None:
+        def on_trial(trial: Trial) -> None:  # the evaluator reports in ask order
             i = next(position)
-            report(logged[i], True) if i < len(logged) else report(trial, False)
+            if i < len(logged):
+                report(logged[i], True)  # retrained only for company: the log's trial counts
+            else:
+                report(trial, False)
 
         live = evaluate(archs, on_trial)
         return logged[:len(live)] + live[len(logged):]
