@@ -88,12 +88,15 @@ class Population:
         return x
 
     def dropout(self, x: Tensor) -> Tensor:
-        """Inverted dropout, each member's mask drawn from its own generator (as ``models.dropout``)."""
-        ones = torch.ones(x.shape[1:], device=x.device)
-        noise = torch.stack([torch.rand(x.shape[1:], generator=g, device=x.device) if rate > 0 else ones
-                             for rate, g in zip(self.rates, self.generators)])
-        keep = noise >= per_member(self.rates, x)
-        return x * keep / per_member([1.0 - rate for rate in self.rates], x)
+        """Inverted dropout: member i's scaled mask is drawn and built exactly as ``models.dropout``
+        builds it, from member i's own generator; members without dropout keep every unit."""
+        mask = torch.empty_like(x)
+        for i, (rate, g) in enumerate(zip(self.rates, self.generators)):
+            if rate > 0:
+                mask[i] = (torch.rand(x.shape[1:], generator=g, device=x.device) >= rate) / (1.0 - rate)
+            else:
+                mask[i] = 1.0
+        return x * mask
 
     def keep(self, index: Sequence[int]) -> None:
         """Keep only the members at positions ``index`` (drop diverged ones)."""

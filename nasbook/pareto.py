@@ -35,11 +35,17 @@ def non_dominated_sort(points: "np.ndarray | list") -> list[list[int]]:
 
 
 def pareto_front(points: "np.ndarray | list") -> list[int]:
-    """Indices of the non-dominated points, sorted by the first objective."""
+    """Indices of the non-dominated points, sorted by the first objective.
+
+    Computes only the first front (one vectorised dominance test per point), so it stays fast
+    for the few thousand points of a whole tabular space; failed (non-finite) points never
+    belong to it.
+    """
     points = np.asarray(points, dtype=float)
     if len(points) == 0:
         return []
-    front = non_dominated_sort(points)[0]
-    if not np.all(np.isfinite(points[front])):
-        return []
+    candidates = np.flatnonzero(np.all(np.isfinite(points), axis=1))
+    finite = points[candidates]
+    front = [int(i) for k, i in enumerate(candidates)
+             if not np.any(np.all(finite <= finite[k], axis=1) & np.any(finite < finite[k], axis=1))]
     return sorted(front, key=lambda i: tuple(points[i]))

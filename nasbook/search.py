@@ -70,6 +70,7 @@ def search(strategy: "str | Strategy" = "random", *, mode: str = "default",
         evaluator = Evaluator(task=task, protocol=protocol, device=device)
     should_stop = (stop.is_set if isinstance(stop, threading.Event) else stop) or (lambda: False)
 
+    strategy.budget = budget  # read by strategies that plan their own cost (DARTS' supernet)
     strategy.setup(space, seed, evaluator)
     runlog = RunLog(log) if log is not None else None
     header = run_header(strategy, space, evaluator, budget, seed)

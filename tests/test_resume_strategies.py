@@ -44,7 +44,7 @@ def run(name, mode, kw, budget, log=None, stop_at=None, resume=False):
 
 
 @pytest.mark.parametrize("mode", MODES)
-@pytest.mark.parametrize("name", sorted(STRATEGIES))
+@pytest.mark.parametrize("name", sorted(set(STRATEGIES) - {"darts"}))  # DARTS needs a real task: tests/test_darts.py
 def test_every_strategy_resumes_exactly(tmp_path, name, mode):
     kw, budget = setting(name)
     full = run(name, mode, kw, budget)

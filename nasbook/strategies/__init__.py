@@ -5,6 +5,7 @@ from typing import Any
 
 from ..validation import check_choice
 from .base import MODES, Strategy
+from .darts import DARTS
 from .evolution import Evolution
 from .local_search import LocalSearch
 from .pareto_evolution import ParetoEvolution
@@ -17,6 +18,7 @@ STRATEGIES: dict[str, type[Strategy]] = {
     "evolution": Evolution,
     "pareto": ParetoEvolution,
     "rl": REINFORCE,
+    "darts": DARTS,
 }
 
 
@@ -40,5 +42,5 @@ def make_strategy(strategy: "str | Strategy", mode: str = "default", **params: A
     return STRATEGIES[strategy](mode=mode, **params)
 
 
-__all__ = ["MODES", "STRATEGIES", "Evolution", "LocalSearch", "ParetoEvolution", "REINFORCE", "RandomSearch",
+__all__ = ["DARTS", "MODES", "STRATEGIES", "Evolution", "LocalSearch", "ParetoEvolution", "REINFORCE", "RandomSearch",
            "Strategy", "make_strategy"]

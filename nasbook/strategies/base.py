@@ -41,6 +41,7 @@ class Strategy(ABC):
     """
 
     name: str = "strategy"
+    budget: int | None = None  # the search's budget, set by the loop before setup (None if unknown)
 
     def __init__(self, mode: str = "default") -> None:
         self.mode = check_choice("mode", mode, MODES)

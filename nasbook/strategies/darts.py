@@ -1,0 +1,215 @@
+"""DARTS: search by gradient descent on a relaxed supernet, then retrain the winner.
+
+The strategy's first ``ask()`` trains a :class:`~nasbook.supernet.SuperNet` by the bi-level
+alternation — one step on the weights w (training split), one step on the architecture
+parameters α (validation split, by the :class:`~nasbook.architect.Architect`) — and then
+*discretises* it: every relaxed key takes its most probable choice. That architecture is
+returned to the search loop, and the evaluator re-trains it from scratch for its score.
+
+* ``mode="seed"`` – the article's relaxation: a mixed activation per layer (one α row per
+  layer, α ~ N(0, 1)) at fixed depth (the space's largest) and width (the space's first
+  choice), first order, Adam on w (lr 0.01) and on α (lr 0.001), one full-batch step each
+  per epoch. Discretised as the article does — activation = the first layer's argmax,
+  learning rate 0.001, Adam, dropout 0.0 — except that every value is snapped to the
+  nearest choice *in the space*, so the result is always a valid architecture.
+* ``mode="default"`` – relax activation (one α shared by all layers, as the space has one
+  activation per network), depth (exit heads) and width (channel masks); α ~ 1e-3·N(0, 1);
+  ``order="first"`` or ``"second"``; mini-batches of the evaluator's protocol; Adam on α
+  with DARTS' betas (0.5, 0.999) and weight decay 1e-3 but lr 0.03, not DARTS' 3e-4: these
+  searches take tens to hundreds of α steps, not tens of thousands. Keys with no
+  relaxation start at documented defaults (learning rate 0.001, Adam, dropout 0.0, snapped
+  into the space); then the rest of the budget runs a small random search over those keys
+  alone, with the relaxed keys fixed at DARTS' choice.
+
+**Budget conversion.** One evaluation trains one network for ``protocol.epochs`` epochs of
+``ceil(n_train / batch)`` steps. DARTS is charged one step per forward/backward pass: 1
+per weight step, plus 1 (first order) or 4 (second order) per α step. So
+``charged_evaluations = passes / steps_per_evaluation``. With ``epochs=None`` the supernet
+gets ``budget − 1`` evaluations' worth in seed mode (one retraining remains) and about half
+the budget in default mode (the rest is the follow-up search). A supernet pass is as wide
+and deep as the largest architecture, so this charge *favours* DARTS in FLOPs; the result's
+``seconds`` tells the wall-clock truth.
+"""
+from __future__ import annotations
+
+import itertools
+import math
+from typing import Any
+
+import torch
+
+from ..architect import PASSES, Architect, weight_step
+from ..evaluator import PROTOCOLS, loss_function
+from ..space import DEFAULTS, Arch, SearchSpace
+from ..supernet import SuperNet
+from ..tasks import Task
+from ..trial import Trial
+from ..validation import check_choice, check_float, check_int, fail
+from .base import Strategy
+
+RELAXED = ("activation_function", "num_hidden_layers", "hidden_layer_size")
+FIXED_DEFAULTS = {"learning_rate": 0.001, "optimizer": "Adam", "dropout_rate": 0.0}  # the article's too
+
+
+def nearest(choices: list[Any], value: Any) -> Any:
+    """The choice equal to ``value``, else the closest number (log scale for learning rates), else the first."""
+    if value in choices:
+        return value
+    if isinstance(value, (int, float)) and all(isinstance(c, (int, float)) for c in choices):
+        if value > 0 and all(c > 0 for c in choices):
+            return min(choices, key=lambda c: abs(math.log(c) - math.log(value)))
+        return min(choices, key=lambda c: abs(c - value))
+    return choices[0]
+
+
+class DARTS(Strategy):
+    """Differentiable architecture search (Liu et al., 2019) on nasbook's MLP space.
+
+    Args:
+        epochs: supernet epochs; ``None`` derives them from the search budget.
+        order: ``"first"`` or ``"second"`` (seed mode is always first order).
+        weight_lr, alpha_lr: Adam learning rates of w and α (None: the mode's default).
+        supernet_share: default mode's share of the budget spent on the supernet.
+    """
+
+    name = "darts"
+
+    def __init__(self, mode: str = "default", epochs: int | None = None, order: str = "first",
+                 weight_lr: float | None = None, alpha_lr: float | None = None,
+                 supernet_share: float = 0.5) -> None:
+        super().__init__(mode)
+        self.epochs = None if epochs is None else check_int("epochs", epochs, minimum=1)
+        self.order = check_choice("order", order, PASSES)
+        if self.mode == "seed" and self.order != "first":
+            raise fail("order", order, "'first' in seed mode (the article's); use mode='default' for 'second'")
+        self.weight_lr = check_float("weight_lr", 0.01 if weight_lr is None else weight_lr, 0.0, 10.0)
+        self.alpha_lr = check_float("alpha_lr", (1e-3 if self.mode == "seed" else 3e-2) if alpha_lr is None
+                                    else alpha_lr, 0.0, 10.0)
+        self.supernet_share = check_float("supernet_share", supernet_share, 0.0, 1.0, high_open=True)
+
+    # -- setup: data, cost model, supernet --------------------------------------------------
+    def setup(self, space: SearchSpace, seed: int, evaluator: Any = None) -> None:
+        super().setup(space, seed, evaluator)
+        task = getattr(evaluator, "task", None)
+        if not isinstance(task, Task):
+            raise fail("evaluator", type(evaluator).__name__,
+                       "an evaluator that trains on a task (e.g. nasbook.Evaluator(task='synthetic')): DARTS "
+                       "trains a supernet on the task's data, which a toy or lookup-table evaluator has not")
+        self.task = task
+        self.device = getattr(evaluator, "device", "cpu")
+        protocol = getattr(evaluator, "protocol", PROTOCOLS["default"])
+        n = len(task.X_train)
+        self.batch = min(protocol.batch_size or n, n)
+        self.steps_per_epoch = math.ceil(n / self.batch)
+        self.steps_per_evaluation = protocol.epochs * self.steps_per_epoch
+        self.passes = 0
+        self.chosen: Arch | None = None
+        self.followups: list[Arch] = []
+
+    def supernet_epochs(self) -> int:
+        """Epochs that cost the supernet's share of the budget (or ``epochs`` when given)."""
+        if self.epochs is not None:
+            return self.epochs
+        if self.budget is None:  # used outside nasbook.search: the article's 50 epochs
+            return 50
+        share = self.budget - 1 if self.mode == "seed" else math.floor(self.budget * self.supernet_share)
+        passes_per_epoch = self.steps_per_epoch * (1 + PASSES[self.order])
+        return max(1, math.floor(share * self.steps_per_evaluation / passes_per_epoch))
+
+    def choices(self, key: str) -> list[Any]:
+        return self.space.choices.get(key, [DEFAULTS[key]])
+
+    def build(self) -> SuperNet:
+        seed_mode = self.mode == "seed"
+        depths, widths = self.choices("num_hidden_layers"), self.choices("hidden_layer_size")
+        if seed_mode:  # the article: deepest network at the first width; only the activation is relaxed
+            depths, widths = [max(depths)], [widths[0]]
+        net = SuperNet(self.task.in_features, self.task.out_features, self.choices("activation_function"),
+                       sorted(depths), widths, per_layer_activation=seed_mode,
+                       seed=int(self.rng.integers(2**31)))
+        net.init_alphas(1.0 if seed_mode else 1e-3, torch.Generator().manual_seed(int(self.rng.integers(2**31))))
+        return net.to(self.device)
+
+    # -- the search itself -------------------------------------------------------------------
+    def train_supernet(self) -> SuperNet:
+        """The bi-level alternation; records softmax(α) after every epoch in the trace."""
+        net = self.build()
+        criterion = loss_function(self.task)
+        w_opt = torch.optim.Adam(net.weights(), lr=self.weight_lr)
+        architect = Architect(net, criterion, order=self.order, lr=self.alpha_lr, xi=self.weight_lr,
+                              **({"betas": (0.9, 0.999), "weight_decay": 0.0} if self.mode == "seed" else {}))
+        dev = self.device
+        X, y = self.task.X_train.to(dev), self.task.y_train.to(dev)
+        Xv, yv = self.task.X_val.to(dev), self.task.y_val.to(dev)
+        order = torch.Generator().manual_seed(int(self.rng.integers(2**31)))
+        last_good = [a.detach().clone() for a in net.arch_parameters()]
+        for epoch in range(1, self.supernet_epochs() + 1):
+            rows = torch.randperm(len(X), generator=order).to(dev)
+            val_rows = torch.randint(len(Xv), (len(X),), generator=order).to(dev)
+            train_loss = val_loss = 0.0
+            for lo in range(0, len(X), self.batch):
+                batch, vbatch = rows[lo:lo + self.batch], val_rows[lo:lo + self.batch]
+                if self.batch >= len(X):  # full batch, like the article
+                    batch, vbatch = slice(None), slice(None)
+                train_loss += weight_step(net, w_opt, criterion, (X[batch], y[batch])) / self.steps_per_epoch
+                val_loss += architect.step((X[batch], y[batch]), (Xv[vbatch], yv[vbatch])) / self.steps_per_epoch
+                self.passes += 1 + PASSES[self.order]
+            if not (math.isfinite(train_loss) and math.isfinite(val_loss)):
+                with torch.no_grad():  # the supernet diverged: keep the last finite α and stop
+                    for alpha, saved in zip(net.arch_parameters(), last_good):
+                        alpha.copy_(saved)
+                self.trace.append({"kind": "darts", "epoch": epoch, "diverged": True,
+                                   "alphas": self.probabilities(net)})
+                break
+            last_good = [a.detach().clone() for a in net.arch_parameters()]
+            self.trace.append({"kind": "darts", "epoch": epoch, "train_loss": train_loss, "val_loss": val_loss,
+                               "alphas": self.probabilities(net)})
+        return net
+
+    def probabilities(self, net: SuperNet) -> dict[str, list[float]]:
+        """softmax(α) per relaxed key (seed mode: one activation entry per layer)."""
+        p = net.probabilities()
+        out: dict[str, list[float]] = {}
+        if self.mode == "seed":
+            for layer, row in enumerate(p["activation"], start=1):
+                out[f"activation_function[layer {layer}]"] = row
+        else:
+            out["activation_function"] = p["activation"][0]
+            out["num_hidden_layers"] = p["depth"]
+            out["hidden_layer_size"] = p["width"]
+        return out
+
+    def discretise(self, net: SuperNet) -> Arch:
+        """Every key of the space at one choice: argmax of α where relaxed, defaults elsewhere."""
+        a_act = net.alpha_activation.detach()[0]  # seed mode: the first layer, as the article
+        picked = {"activation_function": net.activation_names[int(a_act.argmax())],
+                  "num_hidden_layers": net.depths[int(net.alpha_depth.detach().argmax())],
+                  "hidden_layer_size": net.widths[int(net.alpha_width.detach().argmax())],
+                  **FIXED_DEFAULTS}
+        return {key: nearest(self.space.choices[key], picked[key]) for key in self.space.keys}
+
+    def ask(self) -> list[Arch]:
+        if self.chosen is None:
+            self.chosen = self.discretise(self.train_supernet())
+            if self.mode == "default":
+                self.followups = self.follow_up_candidates(self.chosen)
+            return [self.chosen]
+        if self.followups:
+            return [self.followups.pop(0)]
+        return [self.chosen]  # nothing left to try: a repeat (the evaluator's cache answers it)
+
+    def follow_up_candidates(self, arch: Arch) -> list[Arch]:
+        """Default mode: the unrelaxed keys' other combinations, relaxed keys fixed, in random order."""
+        keys = [k for k in self.space.keys if k not in RELAXED]
+        combos = [dict(zip(keys, values)) for values in itertools.product(*(self.space.choices[k] for k in keys))]
+        combos = [{**arch, **c} for c in combos if {**arch, **c} != arch]
+        return [combos[int(i)] for i in self.rng.permutation(len(combos))]
+
+    def tell(self, trials: list[Trial]) -> None:
+        pass  # the supernet already decided; retraining only scores its choice
+
+    def charged_evaluations(self) -> float:
+        return self.passes / self.steps_per_evaluation if hasattr(self, "steps_per_evaluation") else 0.0
+
+    def extra_steps(self) -> int:
+        return getattr(self, "passes", 0)
