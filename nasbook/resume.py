@@ -36,8 +36,8 @@ from .trial import Trial
 from .validation import NasbookError
 
 # Header fields that must match for the log to belong to this run (device and version may differ).
-MUST_MATCH = ("strategy", "mode", "params", "seed", "budget", "space", "task", "task_seed",
-              "task_data", "protocol", "evaluator")
+MUST_MATCH = ("strategy", "mode", "seed", "budget", "space", "task", "task_seed", "task_data",
+              "protocol", "evaluator", "params")  # params last: it may repeat the budget
 
 
 class Replay:
