@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
+import torch
 
 import nasbook
 from nasbook import NasbookError, read_log, search
@@ -70,13 +71,19 @@ def test_resume_mid_batch(tmp_path):
 
 def test_resume_mid_batch_with_real_training_is_bit_exact(tmp_path):
     """A batch cut in the middle is retrained whole: same-shape networks of a batch train
-    together, and float rounding depends on that company (a 3e-8 difference otherwise)."""
+    together, and float rounding depends on that company (a 3e-8 difference otherwise).
+    The interrupted run trained on two worker processes, the others in this one."""
     space = {"num_hidden_layers": [1, 2], "hidden_layer_size": [16, 32], "learning_rate": [0.1, 0.01, 0.001],
              "optimizer": ["Adam", "SGD"], "dropout_rate": [0.0, 0.2]}
-    kw = dict(mode="seed", space=space, protocol="seed", budget=14, device="cpu", evaluator=None)
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    kw = dict(mode="seed", space=space, protocol="seed", budget=13, device="cpu", evaluator=None)
     full = run("evolution", **kw)  # generation 1 is one batch of 10
     callback, stop = stop_after(3)
-    run("evolution", log=tmp_path / "run.jsonl", callback=callback, stop=stop, **kw)
+    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("fork"),  # and on workers
+                             initializer=torch.set_num_threads, initargs=(1,)) as pool:
+        run("evolution", log=tmp_path / "run.jsonl", callback=callback, stop=stop, executor=pool, **kw)
     resumed = run("evolution", log=tmp_path / "run.jsonl", resume=True, **kw)
     same_trials(resumed.trials, full.trials)  # val_loss compared with ==
 
