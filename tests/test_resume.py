@@ -281,3 +281,14 @@ def test_a_log_written_on_other_data_is_refused(tmp_path):
         search(evaluator=Evaluator(task(0.5), "seed", "cpu"), log=log, resume=True, progress=False, **kw)
     again = search(evaluator=Evaluator(task(0.0), "seed", "cpu"), log=log, resume=True, progress=False, **kw)
     assert again.resumed == 2
+
+
+def test_a_new_search_on_an_old_log_keeps_the_old_one_as_bak(tmp_path, capsys):
+    log = tmp_path / "run.jsonl"
+    first = run(log=log, budget=3)
+    second = run(log=log, budget=4, seed=9)  # no resume: a new search on the same path
+    backup = tmp_path / "run.jsonl.bak"
+    assert [t.arch for t in read_log(backup)[1]] == [t.arch for t in first.trials]
+    assert [t.arch for t in read_log(log)[1]] == [t.arch for t in second.trials]
+    assert any("moved to" in note and "resume=True" in note for note in second.notes)
+    assert "moved to" in capsys.readouterr().err
