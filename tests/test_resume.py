@@ -190,7 +190,7 @@ def test_resume_needs_a_log():
 def cli(*args, **kw):
     env = {**os.environ, "OMP_NUM_THREADS": "1", "TQDM_DISABLE": "1"}
     return [sys.executable, "-m", "nasbook", "search", "--protocol", "seed", "--budget", "8", "--seed", "1",
-            "--json", *args], dict(cwd=ROOT, env=env, capture_output=True, text=True, **kw)
+            "--device", "cpu", "--json", *args], dict(cwd=ROOT, env=env, capture_output=True, text=True, **kw)
 
 
 @pytest.mark.slow
@@ -206,13 +206,13 @@ def test_cli_resume_after_sigkill(tmp_path):
     proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **kw)
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline and proc.poll() is None:
-        if log.exists() and len(log.read_text().splitlines()) >= 3:  # header + 2 trials
+        if log.exists() and log.read_text().count("\n") >= 2:  # header + 1 trial, both complete
             break
         time.sleep(0.02)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     killed = len(read_log(log)[1])
-    assert 2 <= killed < 8, "the search was not cut off mid-run"
+    assert 1 <= killed < 8, "the search was not cut off mid-run"
     with open(log, "a") as f:
         f.write('{"kind": "trial", "strategy": "random", "arch": {"num_hid')
 
