@@ -17,7 +17,7 @@ import torch
 
 from nasbook import Evaluator, NasbookError, Protocol, SearchSpace, Task, make_task, read_log, search
 from nasbook.cli import main
-from nasbook.strategies import Evolution, RandomSearch
+from nasbook.strategies import STRATEGIES, Evolution, RandomSearch
 from nasbook.toy import ToyEvaluator
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -89,6 +89,11 @@ CASES = [
     ("strategy", "RandomSearch(batch_size=0)", ["batch_size=0", ">= 1"]),
     ("strategy", "Evolution(population_size=1)", ["population_size=1", ">= 2"]),
     ("strategy", "Evolution(population_size=4, sample_size=9)", ["sample_size=9", "from 1 to 4"]),
+    ("strategy", "STRATEGIES['rl'](lr=-1)", ["lr=-1 ", "a finite number in [0.0, 10.0]"]),
+    ("strategy", "STRATEGIES['rl'](hidden=0)", ["hidden=0", "an integer >= 1"]),
+    ("strategy", "STRATEGIES['darts'](order='third')", ["order='third'", "'first', 'second'"]),
+    ("strategy", "STRATEGIES['darts'](supernet_share=1.5)", ["supernet_share=1.5", "[0.0, 1.0)"]),
+    ("strategy", "STRATEGIES['pareto'](objective='speed')", ["objective='speed'", "'params', 'latency'"]),
     # the other search() arguments
     ("search", "search(log=123, evaluator=toy)", ["log=123", "a file path"]),
     ("search", "search(log=folder, evaluator=toy)", ["is not allowed; a file path, not a directory"]),
@@ -216,7 +221,7 @@ def namespace(files):
 
     return {**files, "SearchSpace": SearchSpace, "Evaluator": Evaluator, "Task": Task, "Protocol": Protocol,
             "make_task": make_task, "search": search, "read_log": read_log, "RandomSearch": RandomSearch,
-            "Evolution": Evolution, "SearchDashboard": SearchDashboard, "press_run": press_run,
+            "Evolution": Evolution, "STRATEGIES": STRATEGIES, "SearchDashboard": SearchDashboard, "press_run": press_run,
             "edit_space": edit_space, "space": SearchSpace(), "toy": ToyEvaluator(), "A": A, "X": X,
             "Y": Y, "NAN": NAN, "np": np}
 
