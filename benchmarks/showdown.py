@@ -16,7 +16,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout
 
-from nasbook.bench.showdown import CHECKPOINTS, SHOWDOWN, showdown  # noqa: E402
+from nasbook.bench.replay import RECORD_PATH, key, load_records  # noqa: E402
+from nasbook.bench.showdown import CHECKPOINTS, SHOWDOWN, record_darts, showdown  # noqa: E402
 from nasbook.bench.table import load_table  # noqa: E402
 
 
@@ -26,12 +27,35 @@ def main() -> int:
     parser.add_argument("--budget", type=int, default=100)
     parser.add_argument("--strategies", default=",".join(SHOWDOWN), help="comma-separated names")
     parser.add_argument("--workers", type=int, default=2, help="processes (results do not depend on it)")
+    parser.add_argument("--record-darts", action="store_true",
+                        help="train DARTS' supernets for real for every seed and checkpoint budget and save "
+                             "the runs to nasbook/data/darts_synthetic.json (the showdown replays them)")
+    parser.add_argument("--darts-budgets", default="10,25,50,100",
+                        help="budgets to record (runs already in the recording are kept and skipped)")
+    parser.add_argument("--train-missing-darts", action="store_true",
+                        help="train DARTS runs missing from the recording for real (slow) instead of leaving them out")
     parser.add_argument("--json", action="store_true", help="print the JSON summary as the last line")
     args = parser.parse_args()
     start = time.perf_counter()
     table = load_table()
+    if args.record_darts:  # saved after every run, so a partial recording is usable
+        runs, start = list(load_records().values()), time.perf_counter()
+        budgets = [int(n) for n in args.darts_budgets.split(",")]
+
+        def save(run: dict) -> None:
+            runs.append(run)
+            RECORD_PATH.write_text(json.dumps({"about": "real DARTS runs, replayed by nasbook.bench.replay",
+                                               "protocol": table.meta["protocol"], "workers": args.workers,
+                                               "wall_seconds": round(time.perf_counter() - start, 1),
+                                               "runs": runs}) + "\n")
+            print(f"{len(runs)} runs, {time.perf_counter() - start:.0f} s: darts/{run['mode']} budget "
+                  f"{run['budget']} seed {run['seed']} ({run['seconds']} s)", flush=True)
+
+        record_darts(table, seeds=args.seeds, budgets=budgets, workers=args.workers, on_run=save,
+                     skip=[key(r["mode"], r["budget"], r["seed"]) for r in runs])
+        return 0
     out = showdown(args.strategies.split(","), seeds=args.seeds, budget=args.budget, table=table,
-                   workers=args.workers)
+                   workers=args.workers, train_missing=args.train_missing_darts)
     marks = [n for n in CHECKPOINTS if n <= args.budget]
     print(f"tabular benchmark: {table.size} architectures, optimum {table.optimum:.4f} "
           f"({table.optimum_arch}); {args.seeds} seeds, budget {args.budget}")
@@ -44,6 +68,9 @@ def main() -> int:
             cells.append(f"{'inf' if med is None else f'{med:.4f}'} [{'-' if iqr is None else f'{iqr:.4f}'}]")
         print(f"{name:<18}" + "".join(f"{c:>20}" for c in cells)
               + f"{out['simulated'][name]:>14.1f}{out['seconds'][name]:>8.1f}")
+    for name, runs in out["runs"].items():
+        if any(count != args.seeds for count in runs.values()):
+            print(f"{name:<18} seeds behind each number: {runs} (DARTS runs missing from the recording are left out)")
     for name, why in out["missing"].items():
         print(f"{name:<18} not run: {why}")
     print(f"total {time.perf_counter() - start:.1f} s")

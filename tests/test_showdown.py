@@ -88,3 +88,38 @@ def test_showdown_script_json_contract():
     assert set(last["strategies"]["random"]) == {"median_regret", "iqr_regret"}
     assert set(last["strategies"]["random"]["median_regret"]) == {"10"}
     assert "median [inter-quartile range]" in out.stdout
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("mode", ["seed", "default"])
+def test_recorded_darts_replays_exactly_like_the_real_run(table, mode):
+    from nasbook.bench import replay
+    from nasbook.bench.showdown import run_one
+
+    run = replay.record_one(mode, 3, 0, table)
+    assert run["charged"] > 0 and run["proposals"] and run["extra_steps"] > 0
+    real_curve, real_clock, _ = run_one(f"darts/{mode}", 0, 3, table, records={})
+    replayed, clock, _ = run_one(f"darts/{mode}", 0, 3, table, records={replay.key(mode, 3, 0): run})
+    assert np.array_equal(real_curve, replayed) and clock == real_clock
+
+
+def test_showdown_runs_darts_once_per_checkpoint_budget(table):
+    from nasbook.bench import replay
+
+    records = {replay.key("seed", n, s): {"charged": n - 1, "extra_steps": 1, "proposals": [s + 1]}
+               for n in (10, 20) for s in range(2)}
+    out = showdown(["darts/seed"], seeds=2, budget=20, table=table, checkpoints=(10, 20), records=records)
+    curves = out["curves"]["darts/seed"]
+    assert np.isnan(curves[:, :9]).all() and np.isfinite(curves[:, [9, 19]]).all()
+    assert curves[1, 9] == pytest.approx(table.regret(table.space.decode(np.unravel_index(2, table.shape))))
+
+
+def test_showdown_can_leave_unrecorded_darts_runs_out(table):
+    from nasbook.bench import replay
+
+    records = {replay.key("seed", 10, 0): {"charged": 9, "extra_steps": 1, "proposals": [1]}}
+    out = showdown(["darts/seed"], seeds=2, budget=10, table=table, checkpoints=(10,), records=records,
+                   train_missing=False)
+    assert out["runs"]["darts/seed"] == {"10": 1}
+    assert out["strategies"]["darts/seed"]["median_regret"]["10"] == pytest.approx(
+        table.regret(table.space.decode(np.unravel_index(1, table.shape))))

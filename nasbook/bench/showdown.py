@@ -8,7 +8,8 @@ its best-scoring trial so far — minus the best true score in the whole space.
 
 Budget is counted in evaluations. A strategy that spends compute outside the evaluator
 (DARTS' supernet, ``charged_evaluations``) is charged for it up front: its k-th trial
-counts as evaluation ``charged + k``, and before its first trial its regret is ``inf``.
+counts as evaluation ``charged + k``, and before its first trial its regret is ``inf``
+(``null`` in JSON).
 """
 from __future__ import annotations
 
@@ -19,17 +20,20 @@ from concurrent.futures import ProcessPoolExecutor
 from typing import Any, Iterable
 
 import numpy as np
+import torch
 
 from ..result import SearchResult
 from ..search import search
 from ..strategies import STRATEGIES
 from ..validation import check_int
+from . import replay
 from .evaluator import TabularEvaluator
 from .table import BenchTable, load_table
 
 SHOWDOWN = ("random", "local", "rl/seed", "rl/default", "evolution/seed", "evolution/default",
             "darts/seed", "darts/default", "optuna-tpe")
 CHECKPOINTS = (10, 25, 50, 100)
+BUDGET_AWARE = ("darts",)  # strategies whose proposals depend on the budget they are given
 
 
 def split_name(name: str) -> tuple[str, str]:
@@ -71,39 +75,58 @@ def regret_curve(result: SearchResult, table: BenchTable, budget: int) -> np.nda
     return curve
 
 
-def run_one(name: str, seed: int, budget: int, table: BenchTable | None = None) -> tuple[np.ndarray, float, float]:
-    """One search on the table: its regret curve, simulated training seconds, wall seconds."""
-    table = table or _WORKER_TABLE
+def run_one(name: str, seed: int, budget: int, table: BenchTable | None = None,
+            records: dict[str, Any] | None = None) -> tuple[np.ndarray, float, float]:
+    """One search on the table: its regret curve, simulated training seconds, wall seconds.
+
+    DARTS replays its recorded run for (mode, budget, seed) when ``records`` has one.
+    """
+    table = table or _WORKER["table"]
+    records = _WORKER["records"] if records is None else records
     start = time.perf_counter()
     strategy, mode = split_name(name)
+    if strategy == "darts" and replay.key(mode, budget, seed) in records:
+        strategy = replay.Replay(records[replay.key(mode, budget, seed)], mode=mode)
     evaluator = TabularEvaluator(table)
     result = search(strategy, mode=mode, space=table.space, budget=budget, seed=seed,
                     evaluator=evaluator, progress=False)
     return regret_curve(result, table, budget), evaluator.clock, time.perf_counter() - start
 
 
-_WORKER_TABLE: BenchTable | None = None  # the table, inherited by forked worker processes
+_WORKER: dict[str, Any] = {"table": None, "records": {}}  # inherited by forked worker processes
 
 
-def run_all(jobs: list[tuple[str, int]], budget: int, table: BenchTable, workers: int) -> list[tuple]:
-    """Run every (name, seed) job, in ``workers`` forked processes when more than one."""
-    global _WORKER_TABLE
+def in_workers(function: Any, jobs: list[tuple], workers: int, on_result: Any = None, **shared: Any) -> list[Any]:
+    """``[function(*job) for job in jobs]``, in ``workers`` forked processes when more than one.
+
+    Each worker uses one torch thread (two threads per process on two shared cores only
+    fight each other). ``on_result(result)`` sees every result as it arrives, in order.
+    """
+    _WORKER.update(shared)
     if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
-        return [run_one(name, seed, budget, table) for name, seed in jobs]
-    _WORKER_TABLE = table
-    try:
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            return list(pool.map(run_one, *zip(*jobs), [budget] * len(jobs), chunksize=5))
-    finally:
-        _WORKER_TABLE = None
+        results = []
+        for job in jobs:
+            results.append(function(*job))
+            if on_result is not None:
+                on_result(results[-1])
+        return results
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
+                             initializer=torch.set_num_threads, initargs=(1,)) as pool:
+        results = []
+        for result in pool.map(function, *zip(*jobs)):
+            results.append(result)
+            if on_result is not None:
+                on_result(result)
+        return results
 
 
 def summarise(curves: np.ndarray, checkpoints: Iterable[int]) -> dict[str, dict[str, float | None]]:
-    """Median and inter-quartile range of regret over seeds at each checkpoint."""
+    """Median and inter-quartile range of regret over seeds at each checkpoint (NaN = no run)."""
     median, iqr = {}, {}
     for n in checkpoints:
         values = curves[:, n - 1]
-        q1, q2, q3 = np.percentile(values, [25, 50, 75]) if np.isfinite(values).any() else (np.inf,) * 3
+        values = values[~np.isnan(values)]
+        q1, q2, q3 = np.percentile(values, [25, 50, 75]) if len(values) else (np.inf,) * 3
         median[str(n)] = float(q2) if np.isfinite(q2) else None
         iqr[str(n)] = float(q3 - q1) if np.isfinite(q3 - q1) else None
     return {"median_regret": median, "iqr_regret": iqr}
@@ -111,7 +134,8 @@ def summarise(curves: np.ndarray, checkpoints: Iterable[int]) -> dict[str, dict[
 
 def showdown(names: Iterable[str] = SHOWDOWN, seeds: int = 30, budget: int = 100,
              table: BenchTable | None = None, checkpoints: Iterable[int] = CHECKPOINTS,
-             workers: int = 1) -> dict[str, Any]:
+             workers: int = 1, records: dict[str, Any] | None = None,
+             train_missing: bool = True) -> dict[str, Any]:
     """Run every available strategy ``seeds`` times; return the summary plus the raw curves.
 
     The ``"strategies"`` entry is the JSON contract of ``benchmarks/showdown.py``; ``"curves"``
@@ -119,19 +143,64 @@ def showdown(names: Iterable[str] = SHOWDOWN, seeds: int = 30, budget: int = 100
     (summed wall time of a strategy's runs), ``"simulated"`` (median simulated training
     seconds per run) and ``"missing"`` are for plots and reports. ``workers`` > 1 spreads
     the runs over forked processes; results do not depend on it.
+
+    DARTS plans its supernet from the budget, so it is run once per checkpoint budget (10,
+    25, 50, 100) and read at the end of each run; its curve holds values at the checkpoints
+    only (NaN elsewhere). Those runs are replayed from ``records`` (default: the recording
+    shipped in nasbook/data, see :mod:`nasbook.bench.replay`); a run not recorded trains
+    its supernet for real, or with ``train_missing=False`` is left out (``"runs"`` counts
+    the seeds behind every number).
     """
     table = table or load_table()
     checkpoints = [n for n in checkpoints if n <= budget]
     names, missing = available(names)
-    out: dict[str, Any] = {"budget": budget, "seeds": seeds, "strategies": {}, "curves": {},
+    out: dict[str, Any] = {"budget": budget, "seeds": seeds, "strategies": {}, "curves": {}, "runs": {},
                            "seconds": {}, "simulated": {}, "missing": missing}
-    jobs = [(name, seed) for name in names for seed in range(seeds)]
-    runs = run_all(jobs, budget, table, check_int("workers", workers, minimum=1))
-    for k, name in enumerate(names):
-        mine = runs[k * seeds:(k + 1) * seeds]
-        curves = np.array([curve for curve, _, _ in mine]).reshape(seeds, budget)
+    records = replay.load_records() if records is None else records
+    def wanted(name: str, seed: int, n: int) -> bool:
+        strategy, mode = split_name(name)
+        return strategy not in BUDGET_AWARE or train_missing or replay.key(mode, n, seed) in records
+
+    jobs = [(name, seed, n) for name in names for seed in range(seeds)
+            for n in (checkpoints if split_name(name)[0] in BUDGET_AWARE else [budget]) if wanted(name, seed, n)]
+    runs = dict(zip(jobs, in_workers(run_one, jobs, check_int("workers", workers, minimum=1),
+                                     table=table, records=records)))
+    for name in names:
+        mine = [runs[job] for job in jobs if job[0] == name]
+        if split_name(name)[0] in BUDGET_AWARE:  # one run per checkpoint budget, each read at its end
+            curves = np.full((seeds, budget), np.nan)
+            for (_, seed, n), (curve, _, _) in ((job, runs[job]) for job in jobs if job[0] == name):
+                curves[seed, n - 1] = curve[n - 1]
+            mine = [runs[job] for job in jobs if job[0] == name and job[2] == budget] or mine
+        else:
+            curves = np.array([curve for curve, _, _ in mine]).reshape(seeds, budget)
         out["strategies"][name] = summarise(curves, checkpoints)
+        out["runs"][name] = {str(n): int((~np.isnan(curves[:, n - 1])).sum()) for n in checkpoints}
         out["curves"][name] = curves
         out["simulated"][name] = float(np.median([clock for _, clock, _ in mine]))
-        out["seconds"][name] = float(sum(wall for _, _, wall in mine))
+        out["seconds"][name] = float(sum(runs[job][2] for job in jobs if job[0] == name))
     return out
+
+
+def record_darts(table: BenchTable, seeds: int = 30, budgets: Iterable[int] = CHECKPOINTS,
+                 modes: Iterable[str] = ("seed", "default"), workers: int = 1,
+                 on_run: Any = None, skip: Iterable[str] = ()) -> dict[str, Any]:
+    """Run real DARTS for every (mode, budget, seed) not in ``skip`` (keys), cheapest first.
+
+    ``on_run(run)`` sees each finished run (to save progress).
+
+    Returns the JSON document :func:`replay.load_records` reads.
+    """
+    done = set(skip)
+    jobs = [(mode, n, seed) for n in budgets for mode in modes for seed in range(seeds)
+            if replay.key(mode, n, seed) not in done]
+    jobs.sort(key=lambda job: job[1] * (1 if job[0] == "seed" else 5))  # cheapest first (default's supernet is wider)
+    start = time.perf_counter()
+    runs = in_workers(_record, jobs, workers, on_result=on_run, table=table)
+    return {"about": "DARTS runs on the tabular benchmark's task and protocol (nasbook.bench.replay)",
+            "protocol": table.meta["protocol"], "wall_seconds": round(time.perf_counter() - start, 1),
+            "workers": workers, "runs": runs}
+
+
+def _record(mode: str, budget: int, seed: int) -> dict[str, Any]:
+    return replay.record_one(mode, budget, seed, _WORKER["table"])
