@@ -68,11 +68,12 @@ def main() -> None:
                 hits.append(result.cache_hits)
                 evals.append(result.evaluations)
                 fails.append(result.failures)
-            rows.append((name, mode, label, budget, fmt(best), fmt(seconds, 2), statistics.mean(evals),
-                         statistics.mean(hits), sum(fails), ARTICLE[name] if mode == "seed" else None))
+            rows.append((name, mode, label if mode == "seed" else "same budget", budget, fmt(best),
+                         fmt(seconds, 2), statistics.mean(evals), statistics.mean(hits), sum(fails),
+                         ARTICLE[name] if mode == "seed" else None))
             print(f"  done {name}/{mode} ({time.perf_counter() - start:.0f} s so far)", flush=True)
-    head = ("strategy", "mode", "article budget", "budget (evaluations)", "best val MSE (mean ± std)", "seconds (mean ± std)",
-            "evaluations run", "cache hits", "failed trials", "article (1 run)")
+    head = ("strategy", "mode", "article budget", "budget (evaluations)", "best val MSE (mean ± std)",
+            "seconds (mean ± std)", "evaluations run", "cache hits", "failed trials", "article (1 run)")
     lines = []
     if args.markdown:
         lines.append("| " + " | ".join(head) + " |")

@@ -91,20 +91,24 @@ class Evaluator:
 
     Results are cached by (architecture, seed, protocol, task): asking again for a trained
     architecture returns the stored trial at no cost (``cached=True``, ``seconds=0``).
-    With ``batched=True`` (the default) :meth:`evaluate_many` trains architectures of the
-    same shape together (:mod:`nasbook.parallel`); results equal one-by-one training up to
-    float rounding. ``population_floats`` caps a stacked group's activations (memory).
+    With ``batched=True`` :meth:`evaluate_many` trains architectures of the same shape
+    together (:mod:`nasbook.parallel`); results equal one-by-one training up to float
+    rounding. ``population_floats`` caps a stacked group's activations (memory).
+    ``batched=None`` (the default) batches on a GPU only: there it turns many tiny kernel
+    launches into a few big ones, while on a CPU it measured no faster at full batch
+    (docs/fast.md) and would make a trial's last digits depend on which other
+    architectures shared its batch. One-by-one, an (arch, seed) always gives the same loss.
     """
 
-    population_floats = 2 ** 24
+    population_floats = 2 ** 21  # 8 MB of activations: on a CPU, larger groups fall out of cache
 
     def __init__(self, task: "str | Task" = "synthetic", protocol: "str | Protocol" = "default",
-                 device: "str | torch.device" = "auto", cache: bool = True, batched: bool = True) -> None:
+                 device: "str | torch.device" = "auto", cache: bool = True, batched: bool | None = None) -> None:
         self.task = make_task(task)
         self.protocol = make_protocol(protocol)
         self.device = resolve_device(device)
         self.cache: dict[tuple, Trial] | None = {} if cache else None
-        self.batched = bool(batched)
+        self.batched = self.device.type == "cuda" if batched is None else bool(batched)
 
     def describe(self) -> str:
         return (f"{self.task.describe()}; protocol {self.protocol.name!r} "

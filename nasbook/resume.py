@@ -36,8 +36,8 @@ from .trial import Trial
 from .validation import NasbookError
 
 # Header fields that must match for the log to belong to this run (device and version may differ).
-MUST_MATCH = ("strategy", "mode", "params", "seed", "budget", "space", "task", "task_seed",
-              "task_data", "protocol", "evaluator")
+MUST_MATCH = ("strategy", "mode", "seed", "budget", "space", "task", "task_seed", "task_data",
+              "protocol", "evaluator", "params")  # params last: it may repeat the budget
 
 
 class Replay:
@@ -86,9 +86,12 @@ class Replay:
 
         position = iter(range(len(archs)))
 
-        def on_trial(trial: Trial) -> None:
+        def on_trial(trial: Trial) -> None:  # the evaluator reports in ask order
             i = next(position)
-            report(logged[i], True) if i < len(logged) else report(trial, False)
+            if i < len(logged):
+                report(logged[i], True)  # retrained only for company: the log's trial counts
+            else:
+                report(trial, False)
 
         live = evaluate(archs, on_trial)
         return logged[:len(live)] + live[len(logged):]

@@ -28,14 +28,25 @@ class RunLog:
     def __init__(self, path: "str | os.PathLike[str]") -> None:
         self.path = Path(path)
 
-    def start(self, header: dict[str, Any]) -> None:
-        """Begin a fresh log (replacing any file at ``path``) with its header line."""
+    def start(self, header: dict[str, Any]) -> str | None:
+        """Begin a fresh log at ``path`` with its header line.
+
+        A log already there that holds trials is not destroyed: it is moved to
+        ``<path>.bak`` (replacing an older one), and the returned note says so.
+        """
+        note = None
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            if self.path.is_file() and self.path.read_bytes().count(b"\n") > 1:
+                backup = self.path.with_name(self.path.name + ".bak")
+                os.replace(self.path, backup)
+                note = (f"{self.path} held an earlier run; it was moved to {backup} (to continue "
+                        f"a run instead, pass resume=True / --resume)")
             with open(self.path, "w", encoding="utf-8") as f:
                 self._write(f, {"kind": "header", **header})
         except OSError as err:
             raise fail("log", str(self.path), f"a file path nasbook can write ({err.strerror})") from None
+        return note
 
     def append(self, trial: Trial, **fields: Any) -> None:
         """Add one finished trial (plus any extra ``fields``, e.g. the strategy name)."""

@@ -75,9 +75,10 @@ def search(strategy: "str | Strategy" = "random", *, mode: str = "default",
     runlog = RunLog(log) if log is not None else None
     header = run_header(strategy, space, evaluator, budget, seed)
     replay = open_replay(log, header) if resume else None
+    notes = replay.notes if replay is not None else []
     if runlog is not None and replay is None:
-        runlog.start(header)
-    for note in replay.notes if replay is not None else ():
+        notes += filter(None, [runlog.start(header)])
+    for note in notes:
         print(f"nasbook: {note}", file=sys.stderr)
     trials: list[Trial] = []
     start = time.perf_counter() - (replay.queue[-1].elapsed if replay is not None and replay.pending else 0.0)
@@ -133,7 +134,7 @@ def search(strategy: "str | Strategy" = "random", *, mode: str = "default",
                         charged_evaluations=strategy.charged_evaluations(),
                         interrupted=interrupted, log_path=None if log is None else str(log),
                         resumed=0 if replay is None else replay.total - len(replay.queue),
-                        notes=[] if replay is None else replay.notes)
+                        notes=notes)
 
 
 def check_arguments(*, log: Any, resume: Any, callback: Any, stop: Any, evaluator: Any) -> None:

@@ -65,16 +65,17 @@ def check_float(field: str, value: Any, low: float | None = None, high: float | 
     if isinstance(value, (bool, str, bytes)):  # True is not 1.0, "0.1" is not 0.1
         raise fail(field, value, allowed)
     try:
-        value = float(value)  # ints, floats, numpy scalars
+        number = float(value)  # ints, floats, numpy scalars
     except (TypeError, ValueError):
         raise fail(field, value, allowed) from None
-    if not math.isfinite(value):
-        raise fail(field, value, allowed)
-    if low is not None and value < low:
-        raise fail(field, value, allowed)
-    if high is not None and (value > high or (high_open and value >= high)):
-        raise fail(field, value, allowed)
-    return value
+    shown = value if isinstance(value, (int, float)) else number  # the user's -1, not -1.0
+    if not math.isfinite(number):
+        raise fail(field, shown, allowed)
+    if low is not None and number < low:
+        raise fail(field, shown, allowed)
+    if high is not None and (number > high or (high_open and number >= high)):
+        raise fail(field, shown, allowed)
+    return number
 
 
 def check_choice(field: str, value: Any, allowed: Iterable[Any]) -> Any:

@@ -17,7 +17,7 @@ import torch
 
 from nasbook import Evaluator, NasbookError, Protocol, SearchSpace, Task, make_task, read_log, search
 from nasbook.cli import main
-from nasbook.strategies import Evolution, RandomSearch
+from nasbook.strategies import STRATEGIES, Evolution, RandomSearch
 from nasbook.toy import ToyEvaluator
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -55,7 +55,8 @@ CASES = [
     ("arch", "space.validate('relu')", ["arch='relu'", "a dict with keys"]),
     ("arch", "space.validate({'num_hidden_layers': 2})", ["missing ['hidden_layer_size'", "unexpected []"]),
     ("arch", "space.validate({**A, 'colour': 'red'})", ["unexpected ['colour']"]),
-    ("arch", "space.validate({**A, 'num_hidden_layers': 7})", ["arch['num_hidden_layers']=7", "one of [1, 2, 3, 4, 5]"]),
+    ("arch", "space.validate({**A, 'num_hidden_layers': 7})",
+     ["arch['num_hidden_layers']=7", "one of [1, 2, 3, 4, 5]"]),
     ("arch", "space.decode([9, 0, 0, 0, 0, 0])", ["indices['num_hidden_layers']=9", "from 0 to 4"]),
     ("arch", "space.decode([0, 0])", ["indices=[0, 0]", "6 indices"]),
     ("arch", "Evaluator().evaluate({'depth': 2})", ["arch key='depth'", "num_hidden_layers"]),
@@ -88,10 +89,16 @@ CASES = [
     ("strategy", "RandomSearch(batch_size=0)", ["batch_size=0", ">= 1"]),
     ("strategy", "Evolution(population_size=1)", ["population_size=1", ">= 2"]),
     ("strategy", "Evolution(population_size=4, sample_size=9)", ["sample_size=9", "from 1 to 4"]),
+    ("strategy", "STRATEGIES['rl'](lr=-1)", ["lr=-1 ", "a finite number in [0.0, 10.0]"]),
+    ("strategy", "STRATEGIES['rl'](hidden=0)", ["hidden=0", "an integer >= 1"]),
+    ("strategy", "STRATEGIES['darts'](order='third')", ["order='third'", "'first', 'second'"]),
+    ("strategy", "STRATEGIES['darts'](supernet_share=1.5)", ["supernet_share=1.5", "[0.0, 1.0)"]),
+    ("strategy", "STRATEGIES['pareto'](objective='speed')", ["objective='speed'", "'params', 'latency'"]),
     # the other search() arguments
     ("search", "search(log=123, evaluator=toy)", ["log=123", "a file path"]),
     ("search", "search(log=folder, evaluator=toy)", ["is not allowed; a file path, not a directory"]),
-    ("search", "search(log='/proc/no/run.jsonl', evaluator=toy)", ["log='/proc/no/run.jsonl'", "a file path nasbook can write"]),
+    ("search", "search(log='/proc/no/run.jsonl', evaluator=toy)",
+     ["log='/proc/no/run.jsonl'", "a file path nasbook can write"]),
     ("search", "search(resume=True, evaluator=toy)", ["resume=True", "only with log="]),
     ("search", "search(resume='yes', evaluator=toy)", ["resume='yes'", "True or False"]),
     ("search", "search(callback=5, evaluator=toy)", ["callback=5", "a function callback(trial, strategy)"]),
@@ -103,18 +110,23 @@ CASES = [
     ("data", "Task.from_arrays('t', np.zeros(5), Y, X, Y)", ["X_train.shape=(5,)", "a 2-D array"]),
     ("data", "Task.from_arrays('t', np.zeros((5, 2, 2)), Y, X, Y)", ["X_train.shape=(5, 2, 2)", "2-D"]),
     ("data", "Task.from_arrays('t', np.zeros((0, 2)), np.zeros(0), X, Y)", ["X_train='0 rows'", "at least one row"]),
-    ("data", "Task.from_arrays('t', np.zeros((5, 0)), Y, np.zeros((5, 0)), Y)", ["X_train.shape=(5, 0)", "at least one feature"]),
-    ("data", "Task.from_arrays('t', X, np.zeros(4), X, Y)", ["len(y_train)=4", "the same number of rows as X_train (5)"]),
+    ("data", "Task.from_arrays('t', np.zeros((5, 0)), Y, np.zeros((5, 0)), Y)",
+     ["X_train.shape=(5, 0)", "at least one feature"]),
+    ("data", "Task.from_arrays('t', X, np.zeros(4), X, Y)",
+     ["len(y_train)=4", "the same number of rows as X_train (5)"]),
     ("data", "Task.from_arrays('t', X, Y, np.zeros((5, 3)), Y)", ["X_val.shape[1]=3", "2 features, as in X_train"]),
-    ("data", "Task.from_arrays('t', X, Y, X, np.zeros((5, 2)))", ["y_val.shape[1]=2", "1 target columns, as in y_train"]),
+    ("data", "Task.from_arrays('t', X, Y, X, np.zeros((5, 2)))",
+     ["y_val.shape[1]=2", "1 target columns, as in y_train"]),
     ("data", "Task.from_arrays('t', [['a', 'b']], [1], X, Y)", ["X_train='list'", "a numeric array"]),
     ("data", "Task.from_arrays('t', None, Y, X, Y)", ["X_train=None", "an array"]),
     ("data", "Task.from_arrays('t', X, Y, X, Y, X_test=X)", ["y_test=None", "an array"]),
     ("data", "Task.from_arrays('', X, Y, X, Y)", ["name=''", "a non-empty string"]),
     ("data", "Task.from_arrays('t', X, Y, X, Y, loss='mae')", ["loss='mae'", "'mse', 'cross_entropy'"]),
-    ("data", "Task.from_arrays('t', X, Y + 0.5, X, Y, loss='cross_entropy')", ["y_train='non-integer labels'", "integer class labels"]),
+    ("data", "Task.from_arrays('t', X, Y + 0.5, X, Y, loss='cross_entropy')",
+     ["y_train='non-integer labels'", "integer class labels"]),
     ("data", "Task.from_arrays('t', X, Y - 1, X, Y, loss='cross_entropy')", ["y_train=-1", "class labels >= 0"]),
-    ("data", "Task.from_arrays('t', X, np.zeros((5, 2)), X, Y, loss='cross_entropy')", ["y_train.shape=(5, 2)", "1-D array of class labels"]),
+    ("data", "Task.from_arrays('t', X, np.zeros((5, 2)), X, Y, loss='cross_entropy')",
+     ["y_train.shape=(5, 2)", "1-D array of class labels"]),
     # run logs
     ("run log", "read_log(folder / 'missing.jsonl')", ["missing.jsonl", "an existing run log", "no such file"]),
     ("run log", "read_log(folder)", ["an existing run log", "a directory"]),
@@ -209,7 +221,7 @@ def namespace(files):
 
     return {**files, "SearchSpace": SearchSpace, "Evaluator": Evaluator, "Task": Task, "Protocol": Protocol,
             "make_task": make_task, "search": search, "read_log": read_log, "RandomSearch": RandomSearch,
-            "Evolution": Evolution, "SearchDashboard": SearchDashboard, "press_run": press_run,
+            "Evolution": Evolution, "STRATEGIES": STRATEGIES, "SearchDashboard": SearchDashboard, "press_run": press_run,
             "edit_space": edit_space, "space": SearchSpace(), "toy": ToyEvaluator(), "A": A, "X": X,
             "Y": Y, "NAN": NAN, "np": np}
 

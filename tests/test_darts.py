@@ -48,7 +48,7 @@ def test_seed_mode_is_the_article_relaxation_but_stays_in_the_space():
     nasbook.SearchSpace(SPACE).validate(arch)
     assert arch["num_hidden_layers"] == 2 and arch["hidden_layer_size"] == 4  # deepest, first width
     assert arch["learning_rate"] == 0.01 and arch["optimizer"] == "Adam"  # 0.001 snapped to the nearest choice
-    first_layer = result.trace[-1]["probs"]["activation_function[layer 1]"]
+    first_layer = result.trace[-1]["alphas"]["activation_function[layer 1]"]
     assert arch["activation_function"] == SPACE["activation_function"][first_layer.index(max(first_layer))]
     assert result.evaluations == 1
     # budget 6 on the seed protocol (10 full-batch steps per evaluation): 5 evaluations' worth of
@@ -56,14 +56,14 @@ def test_seed_mode_is_the_article_relaxation_but_stays_in_the_space():
     assert len(result.trace) == 25 and result.charged_evaluations == 5.0
     assert result.total_steps == 50 + result.trials[0].steps
     for entry in result.trace:
-        assert set(entry["probs"]) == {"activation_function[layer 1]", "activation_function[layer 2]"}
-        assert all(abs(sum(p) - 1) < 1e-5 for p in entry["probs"].values())
+        assert set(entry["alphas"]) == {"activation_function[layer 1]", "activation_function[layer 2]"}
+        assert all(abs(sum(p) - 1) < 1e-5 for p in entry["alphas"].values())
 
 
 def test_default_mode_discretises_every_key_and_follows_up_within_the_budget():
     result = nasbook.search("darts", space=SPACE, evaluator=evaluator(), budget=8, seed=1, progress=False)
     space = nasbook.SearchSpace(SPACE)
-    last = result.trace[-1]["probs"]
+    last = result.trace[-1]["alphas"]
     first = result.trials[0].arch
     for key in ("activation_function", "num_hidden_layers", "hidden_layer_size"):
         assert first[key] == SPACE[key][last[key].index(max(last[key]))]
@@ -172,7 +172,7 @@ def test_a_diverging_supernet_keeps_finite_weights_and_a_valid_arch():
     nasbook.SearchSpace(SPACE).validate(result.trials[0].arch)
     assert result.trace[-1]["diverged"] and len(result.trace) == 1  # stopped at the first bad epoch
     for entry in result.trace:
-        assert all(math.isfinite(p) for probs in entry["probs"].values() for p in probs)
+        assert all(math.isfinite(p) for probs in entry["alphas"].values() for p in probs)
     assert result.best is None and result.failures == result.evaluations  # retraining diverges too: no NaN best
 
 

@@ -2,6 +2,7 @@
 import math
 
 import pytest
+import torch
 
 import nasbook
 from nasbook import NasbookError
@@ -11,6 +12,15 @@ from nasbook.toy import ToyEvaluator
 from nasbook.trial import Trial
 
 MODES = ("seed", "default")
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    """Tiny networks: one torch thread is faster than a pool on a shared 2-core machine."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
 
 
 def optimum_hits(strategy, mode, budget, seeds=range(20)):
@@ -96,3 +106,18 @@ def test_bad_parameters_are_refused():
         Evolution(population_size=1)
     with pytest.raises(NasbookError, match="sample_size=11"):
         Evolution(population_size=10, sample_size=11)
+
+
+# the real diverging architecture (1x64 ReLU, SGD at lr 0.1 on synthetic) plus three that train
+REAL = {"num_hidden_layers": [1], "hidden_layer_size": [64], "activation_function": ["ReLU"],
+        "learning_rate": [0.1, 0.01], "optimizer": ["SGD", "Adam"], "dropout_rate": [0.0]}
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_real_diverging_architecture_never_ranks_first(mode):
+    result = nasbook.search("evolution", mode=mode, space=REAL, protocol="seed", device="cpu", budget=12,
+                            seed=0, progress=False)
+    diverged = [t for t in result.trials if t.status == "diverged"]
+    assert diverged and all(t.arch["optimizer"] == "SGD" and t.arch["learning_rate"] == 0.1 for t in diverged)
+    assert result.best.ok and math.isfinite(result.best_val_loss)
+    assert all(math.isfinite(snapshot["best"]) for snapshot in result.trace)

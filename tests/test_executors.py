@@ -70,7 +70,7 @@ def test_cli_workers_gives_the_serial_result(monkeypatch, capsys):
     monkeypatch.setattr(nasbook.executors, "local_pool", forked_pool)  # the real one spawns (slow start)
     outputs = []
     for workers in ("0", "2"):
-        assert main(["search", "--budget", "4", "--protocol", "seed", "--json", "--workers", workers]) == 0
+        assert main(["search", "--budget", "3", "--protocol", "seed", "--json", "--workers", workers]) == 0
         outputs.append(json.loads(capsys.readouterr().out.strip().splitlines()[-1]))
     assert outputs[0]["best_arch"] == outputs[1]["best_arch"]
     assert abs(outputs[0]["best_val_loss"] - outputs[1]["best_val_loss"]) < 1e-5
@@ -82,7 +82,8 @@ def test_local_pool_spawns_workers_that_train():
     """local_pool starts fresh interpreters (each imports torch: a few seconds)."""
     with local_pool(1) as pool:
         trial = Evaluator(protocol=SHORT, device="cpu").evaluate_many([CRASH], executor=pool)[0]
-    assert trial.ok and trial.val_loss == pytest.approx(Evaluator(protocol=SHORT, device="cpu").evaluate(CRASH).val_loss)
+    here = Evaluator(protocol=SHORT, device="cpu").evaluate(CRASH)
+    assert trial.ok and trial.val_loss == pytest.approx(here.val_loss)
 
 
 def test_thread_pool_and_failing_jobs():

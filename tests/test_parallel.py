@@ -41,8 +41,10 @@ def assert_same(reference, batched, tol=1e-3):
 
 @pytest.mark.parametrize("protocol,task", [(SHORT, "synthetic"), (MINI, "synthetic"), (SHORT, "digits")])
 def test_population_equals_one_by_one(protocol, task):
-    ev = Evaluator(task=task, protocol=protocol, device="cpu", cache=False)
+    ev = Evaluator(task=task, protocol=protocol, device="cpu", cache=False, batched=True)
     archs, seeds = mixed_group()
+    if task == "digits":  # 64 inputs, 10 classes: a slower task, half the group is enough
+        archs, seeds = archs[::2], seeds[::2]
     reference = [ev.train(a, s) for a, s in zip(archs, seeds)]
     batched = train_population(archs, seeds, ev.task, ev.protocol, ev.device)
     assert [t.arch for t in batched] == archs  # back in the order given
@@ -51,7 +53,7 @@ def test_population_equals_one_by_one(protocol, task):
 
 
 def test_divergence_stays_with_its_member():
-    ev = Evaluator(protocol="seed", device="cpu", cache=False)
+    ev = Evaluator(protocol="seed", device="cpu", cache=False, batched=True)
     healthy = dict(DIVERGING, learning_rate=0.001)
     archs = [healthy, DIVERGING, dict(healthy, optimizer="Adam")]
     batched = train_population(archs, [0, 0, 0], ev.task, ev.protocol, ev.device)
@@ -95,7 +97,7 @@ def test_stacked_optimizer_keep_drops_members_and_state():
 
 def test_evaluate_many_batches_and_keeps_cache_semantics():
     archs, _ = mixed_group()
-    batched = Evaluator(protocol="seed", device="cpu")
+    batched = Evaluator(protocol="seed", device="cpu", batched=True)
     seen = []
     trials = batched.evaluate_many(archs + [DIVERGING, archs[0]], seed=0, on_trial=seen.append)
     assert seen == trials and [t.arch for t in trials] == archs + [DIVERGING, archs[0]]
@@ -110,12 +112,12 @@ def test_evaluate_many_batches_and_keeps_cache_semantics():
 
 
 def test_several_seeds_of_one_arch_and_stop():
-    ev = Evaluator(protocol=SHORT, device="cpu")
+    ev = Evaluator(protocol=SHORT, device="cpu", batched=True)
     trials = ev.evaluate_many([arch()] * 3, seed=[0, 1, 2])
     assert [t.seed for t in trials] == [0, 1, 2] and len({t.val_loss for t in trials}) == 3
     assert trials[0].val_loss == pytest.approx(ev.evaluate(arch(), 0).val_loss)
     seen = []
-    stopped = Evaluator(protocol=SHORT, device="cpu").evaluate_many(
+    stopped = Evaluator(protocol=SHORT, device="cpu", batched=True).evaluate_many(
         [arch(learning_rate=lr) for lr in (0.1, 0.01, 0.001)], on_trial=seen.append,
         should_stop=lambda: len(seen) >= 2)
     assert len(stopped) == 2 and seen == stopped
@@ -126,6 +128,30 @@ def test_several_seeds_of_one_arch_and_stop():
 def test_batched_search_is_deterministic():
     space = {"num_hidden_layers": [1], "hidden_layer_size": [8], "learning_rate": [0.1, 0.01, 0.001]}
     runs = [nasbook.search(nasbook.strategies.RandomSearch(batch_size=4), space=space, budget=8, seed=3,
-                           protocol=SHORT, device="cpu", progress=False) for _ in range(2)]
+                           evaluator=Evaluator(protocol=SHORT, device="cpu", batched=True), progress=False)
+            for _ in range(2)]
     assert [t.val_loss for t in runs[0].trials] == [t.val_loss for t in runs[1].trials]
     assert any(t.extras.get("population", 1) > 1 for t in runs[0].trials)
+
+
+def test_a_group_that_cannot_stack_is_trained_one_by_one(monkeypatch):
+    def out_of_memory(*args, **kwargs):
+        raise RuntimeError("out of memory")
+
+    monkeypatch.setattr(nasbook.evaluator, "train_population", out_of_memory)
+    archs, seeds = mixed_group()
+    trials = Evaluator(protocol=SHORT, device="cpu", batched=True).evaluate_many(archs[:3], seed=seeds[:3])
+    assert all(t.ok and "population" not in t.extras for t in trials)
+
+
+def test_groups_are_split_to_cap_memory():
+    ev = Evaluator(protocol=SHORT, device="cpu", batched=True)
+    ev.population_floats = 800 * 16 * 2 * 4  # room for 4 members of the 2x16 architecture
+    archs, seeds = mixed_group()
+    trials = ev.evaluate_many(archs[:10], seed=seeds[:10])
+    assert [t.extras["population"] for t in trials] == [4] * 8 + [2] * 2
+
+
+def test_batching_is_on_by_default_only_on_a_gpu():
+    assert Evaluator(device="cpu").batched is False
+    assert Evaluator(device="cpu", batched=True).batched is True

@@ -12,6 +12,15 @@ from nasbook.toy import ToyEvaluator
 MODES = ("seed", "default")
 
 
+@pytest.fixture(autouse=True)
+def one_thread():
+    """Tiny networks: one torch thread is faster than a pool on a shared 2-core machine."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 def optimum_hits(strategy, mode, budget, seeds=range(20)):
     hits = 0
     for seed in seeds:
@@ -82,6 +91,20 @@ def test_diverging_architectures_never_break_the_update(mode):
         assert result.trace[-1]["probs"]["learning_rate"][0] < result.trace[0]["probs"]["learning_rate"][0]
 
 
+def test_an_astronomical_loss_does_not_poison_the_seed_controller():
+    class Huge(ToyEvaluator):
+        def evaluate(self, arch, seed=0):
+            trial = super().evaluate(arch, seed)
+            trial.val_loss = 3e38  # finite, but reward x log-prob overflows float32
+            return trial
+
+    strategy = REINFORCE(mode="seed")
+    result = nasbook.search(strategy, evaluator=Huge(), budget=6, seed=0, progress=False)
+    assert all(torch.isfinite(p).all() for p in strategy.controller.parameters())
+    assert all(math.isfinite(p) for e in result.trace for probs in e["probs"].values() for p in probs)
+    assert len({tuple(t.arch.values()) for t in result.trials}) > 1  # still sampling, not collapsed to NaN
+
+
 def test_bad_parameters_are_refused():
     with pytest.raises(NasbookError, match="batch_size=0"):
         REINFORCE(batch_size=0)
@@ -89,3 +112,14 @@ def test_bad_parameters_are_refused():
         REINFORCE(lr=-1)
     with pytest.raises(NasbookError, match="mode='article'"):
         REINFORCE(mode="article")
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_real_diverging_architecture_never_breaks_the_controller(mode):
+    space = {"num_hidden_layers": [1], "hidden_layer_size": [64], "activation_function": ["ReLU"],
+             "learning_rate": [0.1, 0.01], "optimizer": ["SGD", "Adam"], "dropout_rate": [0.0]}
+    strategy = REINFORCE(mode=mode)
+    result = nasbook.search(strategy, space=space, protocol="seed", device="cpu", budget=12, seed=0, progress=False)
+    assert any(t.status == "diverged" for t in result.trials)
+    assert result.best.ok and math.isfinite(result.best_val_loss)
+    assert all(torch.isfinite(p).all() for p in strategy.controller.parameters())

@@ -103,17 +103,16 @@ class DARTS(Strategy):
         self.steps_per_epoch = math.ceil(n / self.batch)
         self.steps_per_evaluation = protocol.epochs * self.steps_per_epoch
         self.passes = 0
-        self.result: Arch | None = None
+        self.chosen: Arch | None = None
         self.followups: list[Arch] = []
 
     def supernet_epochs(self) -> int:
         """Epochs that cost the supernet's share of the budget (or ``epochs`` when given)."""
         if self.epochs is not None:
             return self.epochs
-        budget = getattr(self, "budget", None)
-        if budget is None:
-            return 50  # the article's
-        share = budget - 1 if self.mode == "seed" else math.floor(budget * self.supernet_share)
+        if self.budget is None:  # used outside nasbook.search: the article's 50 epochs
+            return 50
+        share = self.budget - 1 if self.mode == "seed" else math.floor(self.budget * self.supernet_share)
         passes_per_epoch = self.steps_per_epoch * (1 + PASSES[self.order])
         return max(1, math.floor(share * self.steps_per_evaluation / passes_per_epoch))
 
@@ -159,11 +158,12 @@ class DARTS(Strategy):
                 with torch.no_grad():  # the supernet diverged: keep the last finite α and stop
                     for alpha, saved in zip(net.arch_parameters(), last_good):
                         alpha.copy_(saved)
-                self.trace.append({"epoch": epoch, "diverged": True, "probs": self.probabilities(net)})
+                self.trace.append({"kind": "darts", "epoch": epoch, "diverged": True,
+                                   "alphas": self.probabilities(net)})
                 break
             last_good = [a.detach().clone() for a in net.arch_parameters()]
-            self.trace.append({"epoch": epoch, "train_loss": train_loss, "val_loss": val_loss,
-                               "probs": self.probabilities(net)})
+            self.trace.append({"kind": "darts", "epoch": epoch, "train_loss": train_loss, "val_loss": val_loss,
+                               "alphas": self.probabilities(net)})
         return net
 
     def probabilities(self, net: SuperNet) -> dict[str, list[float]]:
@@ -189,14 +189,14 @@ class DARTS(Strategy):
         return {key: nearest(self.space.choices[key], picked[key]) for key in self.space.keys}
 
     def ask(self) -> list[Arch]:
-        if self.result is None:
-            self.result = self.discretise(self.train_supernet())
+        if self.chosen is None:
+            self.chosen = self.discretise(self.train_supernet())
             if self.mode == "default":
-                self.followups = self.follow_up_candidates(self.result)
-            return [self.result]
+                self.followups = self.follow_up_candidates(self.chosen)
+            return [self.chosen]
         if self.followups:
             return [self.followups.pop(0)]
-        return [self.result]  # nothing left to try: a repeat (the evaluator's cache answers it)
+        return [self.chosen]  # nothing left to try: a repeat (the evaluator's cache answers it)
 
     def follow_up_candidates(self, arch: Arch) -> list[Arch]:
         """Default mode: the unrelaxed keys' other combinations, relaxed keys fixed, in random order."""

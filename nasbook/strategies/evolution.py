@@ -124,6 +124,7 @@ class Evolution(Strategy):
     def record(self, trials: list[Trial]) -> None:
         """Append the current population (archs and scores, oldest first) to the trace."""
         self.trace.append({
+            "kind": "population",
             "generation": self.generation,
             "population": [{"arch": dict(t.arch), "score": t.score, "status": t.status}
                            for t in self.population],

@@ -15,7 +15,8 @@ Two versions share this module and the search loop:
   A *diverged* trial has no loss (the article's code would feed NaN into the gradient and
   poison the controller for the rest of the run). Here seed mode **skips the update** for
   such an episode: nothing is learned from it, it still costs its evaluation, and the trace
-  marks it ``skipped``. No NaN ever reaches a gradient.
+  marks it ``skipped``. No NaN ever reaches a gradient. (The same holds for a finite loss so
+  large that the gradient overflows: that update is skipped too.)
 * ``mode="default"`` – what a careful practitioner does: ``batch_size`` architectures per
   update; a bounded reward ``clip(−log(loss), −R, R)`` (a failure gets ``−R``), so one
   diverged or terrible trial cannot blow up the update; a moving-average *baseline* (the
@@ -183,6 +184,10 @@ class REINFORCE(Strategy):
             loss = -(advantage * logp).mean() - self.entropy_weight * entropy.mean()
         self.optimizer.zero_grad()
         loss.backward()
+        if not all(torch.isfinite(p.grad).all() for p in self.controller.parameters() if p.grad is not None):
+            self.updates += 1  # a finite but astronomically large loss overflowed: skip, never step on inf/NaN
+            self.record(rewards=rewards, skipped=True)
+            return
         if self.mode == "default":
             nn.utils.clip_grad_norm_(self.controller.parameters(), self.max_grad_norm)
             mean = sum(rewards) / len(rewards)
@@ -210,5 +215,5 @@ class REINFORCE(Strategy):
         return {key: torch.softmax(l[0], dim=-1).tolist() for key, l in zip(self.space.keys, logits)}
 
     def record(self, rewards: list[float], skipped: bool) -> None:
-        self.trace.append({"update": self.updates, "probs": self.probabilities(), "rewards": list(rewards),
-                           "baseline": self.baseline, "skipped": skipped})
+        self.trace.append({"kind": "rl", "update": self.updates, "probs": self.probabilities(),
+                           "rewards": list(rewards), "baseline": self.baseline, "skipped": skipped})
