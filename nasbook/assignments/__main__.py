@@ -49,7 +49,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--params", default="{}", help="constructor arguments as JSON, e.g. '{\"patience\": 5}'")
     parser.add_argument("--benchmark", default=None, choices=("toy", "table"), help="default: table if installed")
     parser.add_argument("--seeds", type=int, default=30, help="seeds of the performance check")
-    parser.add_argument("--budget", type=int, default=50, help="evaluations per search in the performance check")
+    parser.add_argument("--budget", type=int, default=100, help="evaluations per search in the performance check")
     parser.add_argument("--time-limit", type=float, default=60.0, help="seconds per check")
     parser.add_argument("--json", action="store_true", help="print the report as JSON on the last line")
     args = parser.parse_args(argv)

@@ -136,7 +136,7 @@ def run_check(fn: CheckFn, name: str, title: str, ctx: Context) -> Check:
 
 
 def check_strategy(strategy_class: Any, *, params: dict[str, Any] | None = None,
-                   benchmark: "Benchmark | str | None" = None, seeds: int = 30, budget: int = 50,
+                   benchmark: "Benchmark | str | None" = None, seeds: int = 30, budget: int = 100,
                    time_limit: float | None = 60.0, verbose: bool = True) -> CheckReport:
     """Check a student's strategy class and print a report a student can act on.
 

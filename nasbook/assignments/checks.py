@@ -247,7 +247,7 @@ def performance(ctx: Context, title: str) -> Check:
                "wins": wins, "losses": losses, "ties": seeds - wins - losses,
                "p_better": p_better, "p_worse": p_worse, "regrets": mine, "random_regrets": theirs,
                "repeat_fraction": repeats / max(trials, 1)}
-    if med < rmed:
+    if med < rmed and p_better < 0.05:
         verdict, status = "better than random search", "pass"
     elif losses > wins and p_worse < 0.05:
         verdict, status = "worse than random search", "fail"
