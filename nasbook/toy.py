@@ -54,11 +54,22 @@ class ToyEvaluator:
     def evaluate_many(self, archs: Sequence[Mapping[str, Any]], seed: int = 0,
                       on_trial: Callable[[Trial], None] | None = None,
                       should_stop: Callable[[], bool] | None = None) -> list[Trial]:
-        trials = []
-        for arch in archs:
-            if should_stop is not None and should_stop():
-                break
-            trials.append(self.evaluate(arch, seed))
-            if on_trial is not None:
-                on_trial(trials[-1])
-        return trials
+        return one_by_one(self.evaluate, archs, seed, on_trial, should_stop)
+
+
+def one_by_one(evaluate: Callable[[Mapping[str, Any], int], Trial], archs: Sequence[Mapping[str, Any]],
+               seed: int = 0, on_trial: Callable[[Trial], None] | None = None,
+               should_stop: Callable[[], bool] | None = None) -> list[Trial]:
+    """``evaluate_many`` for evaluators whose ``evaluate`` is instant (toys, lookup tables).
+
+    Evaluates in order, reports each trial to ``on_trial`` at once, and stops early (returning
+    what finished) when ``should_stop()`` is true.
+    """
+    trials = []
+    for arch in archs:
+        if should_stop is not None and should_stop():
+            break
+        trials.append(evaluate(arch, seed))
+        if on_trial is not None:
+            on_trial(trials[-1])
+    return trials

@@ -16,15 +16,6 @@ SPACE = {"num_hidden_layers": [1, 2], "hidden_layer_size": [4, 8], "activation_f
          "learning_rate": [0.1, 0.01], "optimizer": ["Adam", "SGD"]}
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny networks: one torch thread is faster than a pool on a shared 2-core machine."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def tiny_task():
     g = torch.Generator().manual_seed(0)
     X = torch.rand(96, 1, generator=g) * 6 - 3

@@ -12,24 +12,6 @@ from nasbook.toy import ToyEvaluator
 MODES = ("seed", "default")
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny networks: one torch thread is faster than a pool on a shared 2-core machine."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
-def optimum_hits(strategy, mode, budget, seeds=range(20)):
-    hits = 0
-    for seed in seeds:
-        toy = ToyEvaluator()
-        result = nasbook.search(strategy, mode=mode, evaluator=toy, budget=budget, seed=seed, progress=False)
-        hits += result.best_arch == toy.optimum
-    return hits
-
-
 @pytest.mark.parametrize("mode", MODES)
 def test_budget_space_determinism_and_trace(mode):
     toy = ToyEvaluator()
@@ -56,9 +38,9 @@ def test_seed_mode_is_the_article_update():
     assert all(e["baseline"] is None for e in result.trace)
 
 
-def test_default_mode_learns_the_toy_optimum_more_often_than_random():
-    rl = optimum_hits("rl", "default", 150, seeds=range(12))
-    random = optimum_hits("random", "default", 150, seeds=range(12))
+def test_default_mode_learns_the_toy_optimum_more_often_than_random(count_optimum_hits):
+    rl = count_optimum_hits("rl", "default", 150, seeds=range(12))
+    random = count_optimum_hits("random", "default", 150, seeds=range(12))
     # measured: 9/12 seeds for the default controller, 0/12 for random search
     assert rl >= 6 and rl > random + 4
 

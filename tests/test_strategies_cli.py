@@ -7,15 +7,6 @@ import torch
 from nasbook.cli import main
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny networks: one torch thread is faster than a pool on a shared 2-core machine."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 @pytest.mark.parametrize("strategy, mode", [("rl", "seed"), ("evolution", "default"), ("darts", "seed"),
                                             ("darts", "default")])
 def test_json_contract(capsys, strategy, mode):

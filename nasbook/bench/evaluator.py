@@ -27,6 +27,7 @@ import numpy as np
 import torch
 
 from ..tasks import make_task
+from ..toy import one_by_one
 from ..trial import Trial
 from ..validation import check_int
 from .table import DEFAULT_PATH, BenchTable, load_table
@@ -87,11 +88,4 @@ class TabularEvaluator:
                       on_trial: Callable[[Trial], None] | None = None,
                       should_stop: Callable[[], bool] | None = None) -> list[Trial]:
         """Evaluate several architectures in order; stops early when ``should_stop()`` is true."""
-        trials = []
-        for arch in archs:
-            if should_stop is not None and should_stop():
-                break
-            trials.append(self.evaluate(arch, seed))
-            if on_trial is not None:
-                on_trial(trials[-1])
-        return trials
+        return one_by_one(self.evaluate, archs, seed, on_trial, should_stop)
