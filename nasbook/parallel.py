@@ -88,15 +88,17 @@ class Population:
         return x
 
     def dropout(self, x: Tensor) -> Tensor:
-        """Inverted dropout: member i's scaled mask is drawn and built exactly as ``models.dropout``
-        builds it, from member i's own generator; members without dropout keep every unit."""
-        mask = torch.empty_like(x)
+        """Inverted dropout: member i's mask is drawn as ``models.dropout`` draws it, from member
+        i's own generator, and applied in the same order (``x * keep / (1 - rate)``); members
+        without dropout keep every unit."""
+        keep = torch.empty_like(x)
         for i, (rate, g) in enumerate(zip(self.rates, self.generators)):
             if rate > 0:
-                mask[i] = (torch.rand(x.shape[1:], generator=g, device=x.device) >= rate) / (1.0 - rate)
+                keep[i] = torch.rand(x.shape[1:], generator=g, device=x.device) >= rate
             else:
-                mask[i] = 1.0
-        return x * mask
+                keep[i] = 1.0
+        scale = torch.tensor([1.0 - rate for rate in self.rates], dtype=x.dtype, device=x.device)
+        return x * keep / scale.view(-1, *([1] * (x.dim() - 1)))
 
     def keep(self, index: Sequence[int]) -> None:
         """Keep only the members at positions ``index`` (drop diverged ones)."""

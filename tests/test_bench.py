@@ -115,27 +115,26 @@ DEFAULT_SIZE_LIMIT = 5_000_000
 
 
 def test_shipped_table_matches_retraining_a_random_sample():
-    """Re-train a few random (architecture, seed) entries; they must match the table.
-
-    The sample is drawn among learning rates <= 0.01 and networks of at most 3 x 256 units
-    (fast to train). Learning rate 0.1 on deep, wide nets is chaotic: the BLAS's rounding
-    differs with memory alignment from process to process, and 10 steps at that rate blow
-    the difference up (losses in the thousands and more); see docs/bench.md.
-    """
+    """Re-train a seeded random sample of (architecture, seed) entries from the whole table,
+    chaotic corners (learning rate 0.1, 5 x 512) included: same code, same seed, same device
+    give the same numbers, so they must match the table exactly."""
     table = load_table()
-    rng = np.random.default_rng()  # a fresh sample each run: over time, every corner gets checked
-    evaluator = Evaluator(task=table.task_name, protocol=table.protocol, device="cpu")
-    checked = 0
-    while checked < 4:
+    rng = np.random.default_rng(2026)
+    evaluator = Evaluator(task=table.task_name, protocol=table.protocol, device="cpu", cache=False)
+    for _ in range(6):
         i, j = int(rng.integers(table.size)), int(rng.integers(len(table.seeds)))
         arch = table.space.decode(np.unravel_index(i, table.shape))
-        if arch["learning_rate"] > 0.01 or arch["num_hidden_layers"] > 3 or arch["hidden_layer_size"] > 256:
-            continue
         trained, stored = evaluator.evaluate(arch, table.seeds[j]), table.trial(arch, j)
         assert trained.status == stored.status, arch
         assert trained.params == stored.params and trained.steps == stored.steps
         if stored.ok:
-            assert trained.val_loss == pytest.approx(stored.val_loss, rel=1e-3), (arch, j)
-            assert list(trained.val_curve.values()) == pytest.approx(list(stored.val_curve.values()), rel=1e-3)
-            assert trained.train_curve == pytest.approx(stored.train_curve, rel=1e-3)
-        checked += 1
+            assert trained.val_loss == pytest.approx(stored.val_loss, rel=1e-6), (arch, j)
+            assert list(trained.val_curve.values()) == pytest.approx(list(stored.val_curve.values()), rel=1e-6)
+            assert trained.train_curve == pytest.approx(stored.train_curve, rel=1e-6)
+    lr_01 = [a for a in table.space.enumerate() if a["learning_rate"] == 0.1 and a["dropout_rate"] > 0
+             and a["hidden_layer_size"] >= 256][::40][:3]  # the corner most sensitive to rounding
+    for arch in lr_01:
+        trained, stored = evaluator.evaluate(arch, table.seeds[0]), table.trial(arch, 0)
+        assert trained.status == stored.status
+        if stored.ok:
+            assert trained.val_loss == pytest.approx(stored.val_loss, rel=1e-6), arch
