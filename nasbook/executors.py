@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from concurrent.futures import FIRST_COMPLETED, Executor, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Callable, Iterator, Sequence
 
 import torch
@@ -66,14 +67,38 @@ def _one_thread_each(threads: int) -> None:
     torch.set_num_threads(threads)
 
 
-def local_pool(workers: int) -> ProcessPoolExecutor:
-    """A pool of ``workers`` local processes that share the CPU cores fairly.
+class LocalPool(Executor):
+    """Local worker processes that share the CPU cores fairly and survive a crashed worker.
 
-    Each worker gets ``cores // workers`` torch threads (at least one), so N workers do
-    not fight over the cores. Workers are started with ``spawn`` (a fresh interpreter),
-    which is safe with PyTorch's thread pools and CUDA.
+    Each worker gets ``cores // workers`` torch threads (at least one), so N workers do not
+    fight over the cores. Workers start with ``spawn`` (a fresh interpreter), which is safe
+    with PyTorch's thread pools and CUDA. A plain ``ProcessPoolExecutor`` is broken for good
+    once one worker dies, so every later job of the search would fail too; this pool starts a
+    fresh one on the next submit, and a crash fails only the jobs that were in the pool then.
     """
-    workers = check_int("workers", workers, minimum=1)
-    threads = max(1, (os.cpu_count() or 1) // workers)
-    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=_one_thread_each, initargs=(threads,))
+
+    def __init__(self, workers: int, context: str = "spawn") -> None:
+        self.workers = check_int("workers", workers, minimum=1)
+        self.context = context
+        self.threads = max(1, (os.cpu_count() or 1) // self.workers)
+        self.pool = self._start()
+
+    def _start(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context(self.context),
+                                   initializer=_one_thread_each, initargs=(self.threads,))
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future:
+        try:
+            return self.pool.submit(fn, *args, **kwargs)
+        except BrokenProcessPool:  # a worker died earlier: replace the pool
+            self.pool.shutdown(wait=False, cancel_futures=True)
+            self.pool = self._start()
+            return self.pool.submit(fn, *args, **kwargs)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        self.pool.shutdown(wait=wait, cancel_futures=cancel_futures)
+
+
+def local_pool(workers: int, context: str = "spawn") -> LocalPool:
+    """A :class:`LocalPool` of ``workers`` processes (what ``nasbook search --workers N`` uses)."""
+    return LocalPool(workers, context)

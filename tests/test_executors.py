@@ -66,6 +66,14 @@ def test_process_pool_matches_serial_and_survives_a_crash():
     assert ev.evaluate(dict(CRASH, learning_rate=0.01)).ok  # worker failures are not cached
 
 
+def test_local_pool_replaces_itself_after_a_crashed_worker():
+    ev = CrashingEvaluator(protocol=SHORT, device="cpu")
+    with local_pool(2, context="fork") as pool:  # 2 workers: one torch thread each
+        assert ev.evaluate_many([CRASH], executor=pool)[0].status == "failed"
+        after = ev.evaluate_many([dict(CRASH, learning_rate=0.01)], executor=pool)[0]
+    assert after.ok and after.val_loss == pytest.approx(ev.evaluate(dict(CRASH, learning_rate=0.01)).val_loss)
+
+
 def test_cli_workers_gives_the_serial_result(monkeypatch, capsys):
     monkeypatch.setattr(nasbook.executors, "local_pool", forked_pool)  # the real one spawns (slow start)
     outputs = []
