@@ -1,6 +1,7 @@
 """What a search returns: every trial, the best one, and what it cost."""
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -76,11 +77,7 @@ class SearchResult:
 
     def best_so_far(self) -> list[float]:
         """Best score after each trial (``inf`` until the first success)."""
-        out, best = [], math.inf
-        for t in self.trials:
-            best = min(best, t.score)
-            out.append(best)
-        return out
+        return list(itertools.accumulate((t.score for t in self.trials), min))
 
     def to_frame(self) -> "Any":
         return trials_frame(self.trials)

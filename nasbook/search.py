@@ -84,7 +84,10 @@ def search(strategy: "str | Strategy" = "random", *, mode: str = "default",
     start = time.perf_counter() - (replay.queue[-1].elapsed if replay is not None and replay.pending else 0.0)
     bar = tqdm(total=budget, desc=f"{strategy.name}/{strategy.mode}", disable=not progress, leave=True)
 
+    best = math.inf  # the best score so far, for the progress bar
+
     def finished(trial: Trial, logged: bool = False) -> None:  # runs the moment each trial is done
+        nonlocal best
         if logged:  # replayed from the log of an earlier run: already on disk, not retrained
             trial.step = len(trials)
             remember = getattr(evaluator, "remember", None)
@@ -97,7 +100,7 @@ def search(strategy: "str | Strategy" = "random", *, mode: str = "default",
                 runlog.append(trial, strategy=strategy.name, mode=strategy.mode)
             trials.append(trial)
         bar.update(1)
-        best = min(t.score for t in trials)
+        best = min(best, trial.score)
         bar.set_postfix(best=f"{best:.4g}" if math.isfinite(best) else "-", refresh=False)
         if callback is not None:
             callback(trial, strategy)
