@@ -16,9 +16,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout
 
-from nasbook.bench.replay import RECORD_PATH, key, load_records  # noqa: E402
-from nasbook.bench.showdown import CHECKPOINTS, SHOWDOWN, record_darts, showdown  # noqa: E402
-from nasbook.bench.table import load_table  # noqa: E402
+from nasbook.tabular.recorded import RECORD_PATH, key, load_records  # noqa: E402
+from nasbook.experiments.showdown import CHECKPOINTS, SHOWDOWN, record_darts, showdown  # noqa: E402
+from nasbook.tabular.table import load_table  # noqa: E402
 
 
 def main() -> int:
@@ -44,7 +44,7 @@ def main() -> int:
 
         def save(run: dict) -> None:
             runs.append(run)
-            RECORD_PATH.write_text(json.dumps({"about": "real DARTS runs, replayed by nasbook.bench.replay",
+            RECORD_PATH.write_text(json.dumps({"about": "real DARTS runs, replayed by nasbook.tabular.recorded",
                                                "protocol": table.meta["protocol"], "workers": args.workers,
                                                "wall_seconds": round(time.perf_counter() - start, 1),
                                                "runs": runs}) + "\n")

@@ -6,16 +6,16 @@
 """
 __version__ = "0.1.0"
 
-from .evaluator import PROTOCOLS, Evaluator, Protocol  # noqa: E402
-from .result import SearchResult  # noqa: E402
-from .runlog import load_trials, read_log  # noqa: E402
-from .search import search  # noqa: E402
-from .space import ARTICLE_SPACE, SearchSpace  # noqa: E402
-from .strategies import STRATEGIES, Strategy, make_strategy  # noqa: E402
-from .tasks import Task, make_task  # noqa: E402
-from .trial import Trial  # noqa: E402
-from .validation import NasbookError  # noqa: E402
-from .assignments import check_strategy  # noqa: E402  (last: it builds on everything above)
+from nasbook.evaluation.training import PROTOCOLS, Evaluator, Protocol  # noqa: E402
+from nasbook.loop.result import SearchResult  # noqa: E402
+from nasbook.loop.runlog import load_trials, read_log  # noqa: E402
+from nasbook.loop.outer import search  # noqa: E402
+from nasbook.spaces.space import ARTICLE_SPACE, SearchSpace  # noqa: E402
+from nasbook.strategies import STRATEGIES, Strategy, make_strategy  # noqa: E402
+from nasbook.tasks import Task, make_task  # noqa: E402
+from nasbook.trial import Trial  # noqa: E402
+from nasbook.validation import NasbookError  # noqa: E402
+from nasbook.assignments import check_strategy  # noqa: E402  (last: it builds on everything above)
 
 __all__ = [
     "ARTICLE_SPACE", "PROTOCOLS", "STRATEGIES", "Evaluator", "NasbookError", "Protocol",

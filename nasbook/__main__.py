@@ -1,6 +1,6 @@
 """``python -m nasbook`` is the same as the ``nasbook`` command."""
 import sys
 
-from .cli import main
+from nasbook.cli import main
 
 sys.exit(main())

@@ -16,7 +16,7 @@ import sys
 from contextlib import nullcontext
 from typing import Sequence
 
-from .validation import NasbookError, check_int
+from nasbook.validation import NasbookError, check_int
 
 
 class _Parser(argparse.ArgumentParser):
@@ -25,9 +25,9 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from .evaluator import PROTOCOLS
-    from .strategies import MODES, STRATEGIES
-    from .tasks import TASKS
+    from nasbook.evaluation.training import PROTOCOLS
+    from nasbook.strategies import MODES, STRATEGIES
+    from nasbook.tasks import TASKS
 
     parser = _Parser(prog="nasbook", description="Neural Architecture Search you can read.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -47,17 +47,17 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true", help="print a JSON summary as the last line")
     s.add_argument("--workers", type=int, default=0,
                    help="train in N local processes (0 = in this process); results are the same")
-    from .bench.command import add_parser as add_bench_parser
+    from nasbook.tabular.command import add_parser as add_bench_parser
 
     add_bench_parser(commands)
     return parser
 
 
 def run_search(args: argparse.Namespace) -> int:
-    from .evaluator import Evaluator
-    from .executors import local_pool
-    from .search import search
-    from .strategies import make_strategy
+    from nasbook.evaluation.training import Evaluator
+    from nasbook.evaluation.executors import local_pool
+    from nasbook.loop.outer import search
+    from nasbook.strategies import make_strategy
 
     if args.resume and not args.log:
         raise NasbookError("--resume needs --log FILE: the run log of the search to continue")
@@ -92,7 +92,7 @@ def run_search(args: argparse.Namespace) -> int:
 
 
 def run_bench(args: argparse.Namespace) -> int:
-    from .bench.command import run_bench as run
+    from nasbook.tabular.command import run_bench as run
 
     return run(args)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import torch
 
-from .validation import fail
+from nasbook.validation import fail
 
 DEVICES = ("auto", "cpu", "cuda", "mps")
 

@@ -9,7 +9,7 @@ import os
 
 import torch
 
-from .device import describe_device, resolve_device
+from nasbook.device import describe_device, resolve_device
 
 
 def fast_mode() -> bool:

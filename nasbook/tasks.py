@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from .validation import check_choice, check_int, check_seed, fail
+from nasbook.validation import check_choice, check_int, check_seed, fail
 
 LOSSES = ("mse", "cross_entropy")
 

@@ -3,7 +3,7 @@ import pytest
 import torch
 
 import nasbook
-from nasbook.toy import ToyEvaluator
+from nasbook.evaluation.toy import ToyEvaluator
 
 
 @pytest.fixture(autouse=True)

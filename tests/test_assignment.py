@@ -204,7 +204,7 @@ def test_a_benchmark_may_measure_regret_by_true_score():
 
 def test_performance_uses_the_table_when_it_is_installed_else_the_toy():
     table = table_benchmark()
-    if table is None:  # nasbook.bench (complete) not installed: the toy stands in, "table" is refused
+    if table is None:  # nasbook.tabular (complete) not installed: the toy stands in, "table" is refused
         assert make_benchmark(None).name == "toy"
         with pytest.raises(NasbookError, match="benchmark='table'"):
             make_benchmark("table")
@@ -242,7 +242,7 @@ def test_docs_show_the_worked_example_verbatim():
 
 
 def test_worked_example_searches_through_the_one_loop():
-    result = nasbook.search(SimulatedAnnealing(), evaluator=nasbook.toy.ToyEvaluator(), budget=40,
+    result = nasbook.search(SimulatedAnnealing(), evaluator=nasbook.evaluation.toy.ToyEvaluator(), budget=40,
                             seed=3, progress=False)
     assert result.evaluations == 40 and len(result.trace) == 40
     assert result.trace[-1]["temperature"] < result.trace[0]["temperature"]

@@ -18,7 +18,7 @@ import torch
 from nasbook import Evaluator, NasbookError, Protocol, SearchSpace, Task, make_task, read_log, search
 from nasbook.cli import main
 from nasbook.strategies import STRATEGIES, Evolution, RandomSearch
-from nasbook.toy import ToyEvaluator
+from nasbook.evaluation.toy import ToyEvaluator
 
 ROOT = Path(__file__).resolve().parents[1]
 A = {"num_hidden_layers": 2, "hidden_layer_size": 64, "activation_function": "ReLU",
@@ -190,7 +190,7 @@ def files(tmp_path_factory):
 
 def press_run(**fields):
     """Set dashboard fields, press Run; raise the message it shows (if it refused)."""
-    from nasbook.widgets import SearchDashboard
+    from nasbook.viz.widgets import SearchDashboard
 
     dash = SearchDashboard(evaluator=ToyEvaluator())
     for name, value in fields.items():
@@ -202,7 +202,7 @@ def press_run(**fields):
 
 def edit_space(action, *args):
     """Do one SpaceEditor edit; raise the message it shows (if it refused)."""
-    from nasbook.widgets import SpaceEditor
+    from nasbook.viz.widgets import SpaceEditor
 
     editor = SpaceEditor()
     before = editor.choices
@@ -217,7 +217,7 @@ def _text(message_html: str) -> str:
 
 
 def namespace(files):
-    from nasbook.widgets import SearchDashboard
+    from nasbook.viz.widgets import SearchDashboard
 
     return {**files, "SearchSpace": SearchSpace, "Evaluator": Evaluator, "Task": Task, "Protocol": Protocol,
             "make_task": make_task, "search": search, "read_log": read_log, "RandomSearch": RandomSearch,

@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 
 import nasbook
-from nasbook.bench import BENCH_PROTOCOL, BenchTable, TabularEvaluator, build_table, load_table
+from nasbook.tabular import BENCH_PROTOCOL, BenchTable, TabularEvaluator, build_table, load_table
 from nasbook.cli import main
-from nasbook.bench.build import load_arrays, metadata, save_table
-from nasbook.evaluator import Evaluator
-from nasbook.space import SearchSpace
+from nasbook.tabular.build import load_arrays, metadata, save_table
+from nasbook.evaluation.training import Evaluator
+from nasbook.spaces.space import SearchSpace
 from nasbook.validation import NasbookError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -108,7 +108,7 @@ def test_shipped_table_covers_the_whole_space():
     assert (table.arrays["params"] > 0).all()
     diverging = table.index(DIVERGING)
     assert (table.arrays["status"][diverging] != 0).all()  # the known diverging arch diverged
-    assert DEFAULT_SIZE_LIMIT > Path(nasbook.bench.DEFAULT_PATH).stat().st_size
+    assert DEFAULT_SIZE_LIMIT > Path(nasbook.tabular.DEFAULT_PATH).stat().st_size
 
 
 DEFAULT_SIZE_LIMIT = 5_000_000

@@ -6,10 +6,10 @@ import torch
 
 import nasbook
 from nasbook import Evaluator, NasbookError, Task
-from nasbook.architect import Architect
+from nasbook.oneshot.architect import Architect
 from nasbook.strategies import DARTS
-from nasbook.supernet import SuperNet
-from nasbook.toy import ToyEvaluator
+from nasbook.oneshot.supernet import SuperNet
+from nasbook.evaluation.toy import ToyEvaluator
 
 # a tiny real problem: 64 + 32 rows, networks of 4-8 units; every run takes well under a second
 SPACE = {"num_hidden_layers": [1, 2], "hidden_layer_size": [4, 8], "activation_function": ["ReLU", "Tanh"],

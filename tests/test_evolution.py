@@ -8,7 +8,7 @@ import nasbook
 from nasbook import NasbookError
 from nasbook.strategies import Evolution
 from nasbook.strategies.evolution import ranked
-from nasbook.toy import ToyEvaluator
+from nasbook.evaluation.toy import ToyEvaluator
 from nasbook.trial import Trial
 
 MODES = ("seed", "default")

@@ -8,11 +8,11 @@ import pytest
 import torch
 
 import nasbook
-import nasbook.executors
+import nasbook.evaluation.executors
 from nasbook import Evaluator
 from nasbook.cli import main
-from nasbook.evaluator import Protocol
-from nasbook.executors import local_pool
+from nasbook.evaluation.training import Protocol
+from nasbook.evaluation.executors import local_pool
 from nasbook.strategies import RandomSearch
 
 SHORT = Protocol("short", epochs=3)
@@ -75,7 +75,7 @@ def test_local_pool_replaces_itself_after_a_crashed_worker():
 
 
 def test_cli_workers_gives_the_serial_result(monkeypatch, capsys):
-    monkeypatch.setattr(nasbook.executors, "local_pool", forked_pool)  # the real one spawns (slow start)
+    monkeypatch.setattr(nasbook.evaluation.executors, "local_pool", forked_pool)  # the real one spawns (slow start)
     outputs = []
     for workers in ("0", "2"):
         assert main(["search", "--budget", "3", "--protocol", "seed", "--json", "--workers", workers]) == 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 
 from nasbook import Evaluator, Trial, read_log, search
-from nasbook.toy import ToyEvaluator
+from nasbook.evaluation.toy import ToyEvaluator
 
 DIVERGES = {"num_hidden_layers": 1, "hidden_layer_size": 64, "activation_function": "ReLU",
             "learning_rate": 0.1, "optimizer": "SGD", "dropout_rate": 0.0}

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from nasbook import read_log, search
-from nasbook.toy import ToyEvaluator
+from nasbook.evaluation.toy import ToyEvaluator
 
 PACKAGE = Path(__file__).resolve().parents[1] / "nasbook"
 UNSAFE = [  # (pattern, why it is refused)
@@ -63,7 +63,7 @@ def test_run_log_and_summary_are_strict_json_even_with_failures(tmp_path):
 
 
 def test_a_diverged_curve_is_written_as_null(tmp_path):
-    from nasbook.runlog import json_safe
+    from nasbook.loop.runlog import json_safe
 
     assert json_safe({"curve": [1.0, float("nan"), float("inf")], "x": (2, -float("inf"))}) == \
         {"curve": [1.0, None, None], "x": [2, None]}

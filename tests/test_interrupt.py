@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 from nasbook import read_log, search
-from nasbook.toy import ToyEvaluator
+from nasbook.evaluation.toy import ToyEvaluator
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -94,7 +94,7 @@ def test_cli_ctrl_c_prints_the_partial_summary_and_exits_130(tmp_path):
 
 
 def test_ctrl_c_waits_until_the_trial_is_both_logged_and_recorded():
-    from nasbook.runlog import no_interrupt
+    from nasbook.loop.runlog import no_interrupt
 
     done = []
     try:

@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 
 import nasbook
-from nasbook.pareto import dominates
+from nasbook.strategies.pareto import dominates
 from nasbook.strategies.pareto_evolution import ParetoEvolution, crowding_distance, front_indices, objective_matrix
-from nasbook.toy import ToyEvaluator
+from nasbook.evaluation.toy import ToyEvaluator
 from nasbook.trial import Trial
 from nasbook.validation import NasbookError
 
@@ -108,7 +108,7 @@ def test_optuna_tpe_says_when_optuna_is_missing(monkeypatch):
     monkeypatch.setitem(sys.modules, "optuna", None)  # makes `import optuna` raise ImportError
     with pytest.raises(NasbookError, match="pip install"):
         run("optuna-tpe", budget=2)
-    from nasbook.bench.showdown import available
+    from nasbook.experiments.showdown import available
 
     names, missing = available(["random", "optuna-tpe"])
     assert names == ["random"] and "Optuna is not installed" in missing["optuna-tpe"]

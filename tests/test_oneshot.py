@@ -1,12 +1,12 @@
-"""Weight sharing (nasbook/oneshot.py): slices of one supernet, trained and scored."""
+"""Weight sharing (nasbook/oneshot/weight_sharing.py): slices of one supernet, trained and scored."""
 import numpy as np
 import pytest
 import torch
 
 from nasbook import NasbookError, SearchSpace
-from nasbook.models import MLP
-from nasbook.oneshot import OneShotNet, inherited_scores, train_supernet
-from nasbook.proxies import rank_correlation
+from nasbook.spaces.mlp import MLP
+from nasbook.oneshot.weight_sharing import OneShotNet, inherited_scores, train_supernet
+from nasbook.experiments.proxies import rank_correlation
 
 SPACE = SearchSpace({"num_hidden_layers": [1, 2], "hidden_layer_size": [8, 16],
                      "activation_function": ["ReLU", "Tanh"]})

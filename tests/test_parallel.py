@@ -1,4 +1,4 @@
-"""Population-parallel training equals one-by-one training (nasbook.parallel, stacked_optim)."""
+"""Population-parallel training equals one-by-one training (nasbook.evaluation.stacked, stacked_optim)."""
 import itertools
 
 import pytest
@@ -6,9 +6,9 @@ import torch
 
 import nasbook
 from nasbook import Evaluator
-from nasbook.evaluator import Protocol
-from nasbook.parallel import train_population
-from nasbook.stacked_optim import ORDER, StackedOptimizer
+from nasbook.evaluation.training import Protocol
+from nasbook.evaluation.stacked import train_population
+from nasbook.evaluation.stacked_optim import ORDER, StackedOptimizer
 
 DIVERGING = {"num_hidden_layers": 1, "hidden_layer_size": 64, "activation_function": "ReLU",
              "learning_rate": 0.1, "optimizer": "SGD", "dropout_rate": 0.0}
@@ -70,7 +70,7 @@ def test_stacked_optimizers_follow_torch_optim(kind):
     stacked = start.clone().requires_grad_()
     opt = StackedOptimizer([kind, kind], lrs)
     singles = [start[i].clone().requires_grad_() for i in range(2)]
-    torch_opts = [nasbook.models.OPTIMIZER_CLASSES[kind]([p], lr=lr) for p, lr in zip(singles, lrs)]
+    torch_opts = [nasbook.spaces.mlp.OPTIMIZER_CLASSES[kind]([p], lr=lr) for p, lr in zip(singles, lrs)]
     for step in range(5):
         grads = torch.randn(2, 3, 4)
         stacked.grad = grads.clone()
@@ -138,7 +138,7 @@ def test_a_group_that_cannot_stack_is_trained_one_by_one(monkeypatch):
     def out_of_memory(*args, **kwargs):
         raise RuntimeError("out of memory")
 
-    monkeypatch.setattr(nasbook.evaluator, "train_population", out_of_memory)
+    monkeypatch.setattr(nasbook.evaluation.training, "train_population", out_of_memory)
     archs, seeds = mixed_group()
     trials = Evaluator(protocol=SHORT, device="cpu", batched=True).evaluate_many(archs[:3], seed=seeds[:3])
     assert all(t.ok and "population" not in t.extras for t in trials)

@@ -10,9 +10,9 @@ import pytest  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 import nasbook  # noqa: E402
-from nasbook import plots  # noqa: E402
-from nasbook.space import SearchSpace  # noqa: E402
-from nasbook.toy import ToyEvaluator  # noqa: E402
+from nasbook.viz import plots  # noqa: E402
+from nasbook.spaces.space import SearchSpace  # noqa: E402
+from nasbook.evaluation.toy import ToyEvaluator  # noqa: E402
 from nasbook.trial import Trial  # noqa: E402
 
 SPACE = SearchSpace()

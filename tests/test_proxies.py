@@ -1,13 +1,13 @@
-"""Proxies, rank correlation and the performance predictor (nasbook/proxies.py)."""
+"""Proxies, rank correlation and the performance predictor (nasbook/experiments/proxies.py)."""
 import math
 
 import numpy as np
 import pytest
 
 from nasbook import Evaluator, NasbookError, SearchSpace
-from nasbook.proxies import (PerformancePredictor, compare_fidelities, proxy_evaluator,
+from nasbook.experiments.proxies import (PerformancePredictor, compare_fidelities, proxy_evaluator,
                              rank_correlation, subset_task, top_k_overlap)
-from nasbook.toy import ToyEvaluator
+from nasbook.evaluation.toy import ToyEvaluator
 
 SMALL = SearchSpace({"num_hidden_layers": [1, 2], "hidden_layer_size": [8, 16],
                      "activation_function": ["Tanh"], "learning_rate": [0.01, 0.001],

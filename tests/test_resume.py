@@ -15,7 +15,7 @@ import torch
 import nasbook
 from nasbook import NasbookError, read_log, search
 from nasbook.strategies import RandomSearch
-from nasbook.toy import ToyEvaluator
+from nasbook.evaluation.toy import ToyEvaluator
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = {"num_hidden_layers": [1], "hidden_layer_size": [8], "learning_rate": [0.01, 0.001],
@@ -229,8 +229,8 @@ def test_cli_resume_after_sigkill(tmp_path):
 
 def test_resume_on_the_tabular_benchmark_keeps_cache_and_clock(tmp_path):
     """The lookup evaluator remembers replayed trials: repeats stay cached, the clock goes on."""
-    from nasbook.bench import BENCH_PROTOCOL, BenchTable, TabularEvaluator, build_table
-    from nasbook.bench.build import metadata, save_table
+    from nasbook.tabular import BENCH_PROTOCOL, BenchTable, TabularEvaluator, build_table
+    from nasbook.tabular.build import metadata, save_table
 
     space = nasbook.SearchSpace({"hidden_layer_size": [8, 16], "learning_rate": [0.1, 0.01]})
     save_table(str(tmp_path / "t.npz"), build_table(space, seeds=(0, 1)),

@@ -15,7 +15,7 @@ import torch
 
 from nasbook import Evaluator, Task, search
 from nasbook.strategies import MODES, STRATEGIES
-from nasbook.toy import ToyEvaluator
+from nasbook.evaluation.toy import ToyEvaluator
 
 NEEDS_TRAINING = {"darts"}  # strategies that refuse the toy evaluator
 TINY_SPACE = {"num_hidden_layers": [1, 2], "hidden_layer_size": [4, 8], "activation_function": ["ReLU", "Tanh"],

@@ -7,7 +7,7 @@ import torch
 import nasbook
 from nasbook import NasbookError
 from nasbook.strategies import REINFORCE
-from nasbook.toy import ToyEvaluator
+from nasbook.evaluation.toy import ToyEvaluator
 
 MODES = ("seed", "default")
 

@@ -7,7 +7,7 @@ import pytest
 
 import nasbook
 from nasbook import NasbookError, SearchSpace, Strategy, read_log
-from nasbook.toy import ToyEvaluator
+from nasbook.evaluation.toy import ToyEvaluator
 
 
 def test_random_search_respects_budget_and_is_seeded():

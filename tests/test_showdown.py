@@ -8,11 +8,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nasbook.bench import BENCH_PROTOCOL, BenchTable
-from nasbook.bench.build import empty_arrays, metadata
-from nasbook.bench.showdown import SHOWDOWN, available, regret_curve, showdown, split_name, summarise
-from nasbook.result import SearchResult
-from nasbook.space import SearchSpace
+from nasbook.tabular import BENCH_PROTOCOL, BenchTable
+from nasbook.tabular.build import empty_arrays, metadata
+from nasbook.experiments.showdown import SHOWDOWN, available, regret_curve, showdown, split_name, summarise
+from nasbook.loop.result import SearchResult
+from nasbook.spaces.space import SearchSpace
 from nasbook.trial import Trial
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -93,8 +93,8 @@ def test_showdown_script_json_contract():
 @pytest.mark.slow
 @pytest.mark.parametrize("mode", ["seed", "default"])
 def test_recorded_darts_replays_exactly_like_the_real_run(table, mode):
-    from nasbook.bench import replay
-    from nasbook.bench.showdown import run_one
+    from nasbook.tabular import recorded as replay
+    from nasbook.experiments.showdown import run_one
 
     run = replay.record_one(mode, 3, 0, table)
     assert run["charged"] > 0 and run["proposals"] and run["extra_steps"] > 0
@@ -104,7 +104,7 @@ def test_recorded_darts_replays_exactly_like_the_real_run(table, mode):
 
 
 def test_showdown_runs_darts_once_per_checkpoint_budget(table):
-    from nasbook.bench import replay
+    from nasbook.tabular import recorded as replay
 
     records = {replay.key("seed", n, s): {"charged": n - 1, "extra_steps": 1, "proposals": [s + 1]}
                for n in (10, 20) for s in range(2)}
@@ -115,7 +115,7 @@ def test_showdown_runs_darts_once_per_checkpoint_budget(table):
 
 
 def test_showdown_can_leave_unrecorded_darts_runs_out(table):
-    from nasbook.bench import replay
+    from nasbook.tabular import recorded as replay
 
     records = {replay.key("seed", 10, 0): {"charged": 9, "extra_steps": 1, "proposals": [1]}}
     out = showdown(["darts/seed"], seeds=2, budget=10, table=table, checkpoints=(10,), records=records,

@@ -8,10 +8,10 @@ import pytest
 import torch
 
 import nasbook
-from nasbook.runlog import read_log
-from nasbook.space import SearchSpace
-from nasbook.toy import ToyEvaluator
-from nasbook.widgets import LiveView, SearchDashboard, SpaceEditor
+from nasbook.loop.runlog import read_log
+from nasbook.spaces.space import SearchSpace
+from nasbook.evaluation.toy import ToyEvaluator
+from nasbook.viz.widgets import LiveView, SearchDashboard, SpaceEditor
 
 PNG = b"\x89PNG"
 

@@ -8,10 +8,10 @@
   :mod:`.guard` so student code can never crash or hang the checker;
 * :mod:`.benchmark` – where performance is measured (toy bowl or tabular benchmark).
 """
-from .benchmark import BENCHMARKS, Benchmark, make_benchmark, table_benchmark, toy_benchmark
-from .checker import check_strategy
-from .report import Check, CheckReport
-from .switch import solution_if_requested, solution_requested
+from nasbook.assignments.testbed import BENCHMARKS, Benchmark, make_benchmark, table_benchmark, toy_benchmark
+from nasbook.assignments.checker import check_strategy
+from nasbook.assignments.report import Check, CheckReport
+from nasbook.assignments.switch import solution_if_requested, solution_requested
 
 __all__ = ["BENCHMARKS", "Benchmark", "Check", "CheckReport", "check_strategy", "make_benchmark",
            "solution_if_requested", "solution_requested", "table_benchmark", "toy_benchmark"]

@@ -18,8 +18,8 @@ import traceback
 from pathlib import Path
 from typing import Any, Sequence
 
-from ..validation import NasbookError, fail
-from .checker import check_strategy
+from nasbook.validation import NasbookError, fail
+from nasbook.assignments.checker import check_strategy
 
 
 def load_class(target: str) -> Any:

@@ -13,7 +13,7 @@ The checks, in order (each is a function in :mod:`nasbook.assignments.checks`):
 6. ``performance`` – median regret over many seeds against random search, with a verdict.
 
 Every search runs through :func:`nasbook.search` (the one loop), on the toy evaluator for
-the mechanics and on a :class:`~nasbook.assignments.benchmark.Benchmark` for performance.
+the mechanics and on a :class:`~nasbook.assignments.testbed.Benchmark` for performance.
 Student code only ever runs under :mod:`~nasbook.assignments.guard`: an exception or an
 endless loop becomes a failed check with the line that caused it, never a crash here.
 When the interface or the proposals fail, the later checks are skipped (they would only
@@ -25,15 +25,15 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
-from ..search import search
-from ..space import SearchSpace
-from ..strategies import Strategy
-from ..toy import ToyEvaluator
-from ..validation import NasbookError, check_float, check_int, fail
-from .benchmark import Benchmark, make_benchmark
-from .guard import (CheckTimeout, StudentError, Watch, WatchedEvaluator, instrument, source_file,
+from nasbook.loop.outer import search
+from nasbook.spaces.space import SearchSpace
+from nasbook.strategies import Strategy
+from nasbook.evaluation.toy import ToyEvaluator
+from nasbook.validation import NasbookError, check_float, check_int, fail
+from nasbook.assignments.testbed import Benchmark, make_benchmark
+from nasbook.assignments.guard import (CheckTimeout, StudentError, Watch, WatchedEvaluator, instrument, source_file,
                     time_limit, where)
-from .report import Check, CheckReport
+from nasbook.assignments.report import Check, CheckReport
 
 SPACE_FIX = ("Build proposals only with self.space.sample(self.rng), self.space.mutate(arch, self.rng) "
              "or self.space.neighbours(arch), and read keys from self.space.keys / self.space.choices: "
@@ -154,7 +154,7 @@ def check_strategy(strategy_class: Any, *, params: dict[str, Any] | None = None,
         a :class:`~nasbook.assignments.report.CheckReport` (``passed``, ``score``, per check
         ``status``/``message``/``fix``/``numbers``).
     """
-    from .checks import CHECKS
+    from nasbook.assignments.checks import CHECKS
 
     if params is not None and not isinstance(params, Mapping):
         raise fail("params", params, "a dict of constructor arguments, e.g. {'patience': 5}, or None")

@@ -13,14 +13,14 @@ from typing import Any
 
 import numpy as np
 
-from ..search import search
-from ..space import SearchSpace
-from ..strategies import RandomSearch, Strategy
-from ..toy import ToyEvaluator
-from ..validation import NasbookError
-from .checker import SPACE_FIX, Context, describe_crash
-from .guard import StudentError, Watch, WatchedEvaluator, safe_repr
-from .report import Check
+from nasbook.loop.outer import search
+from nasbook.spaces.space import SearchSpace
+from nasbook.strategies import RandomSearch, Strategy
+from nasbook.evaluation.toy import ToyEvaluator
+from nasbook.validation import NasbookError
+from nasbook.assignments.checker import SPACE_FIX, Context, describe_crash
+from nasbook.assignments.guard import StudentError, Watch, WatchedEvaluator, safe_repr
+from nasbook.assignments.report import Check
 
 # A small, unusual space: 12 architectures, two keys of the article's space missing, one key
 # with a single choice. A strategy that hard-codes the article's space, or waits for an
@@ -265,7 +265,7 @@ def performance(ctx: Context, title: str) -> Check:
     if status == "fail":
         fix = ("Lower scores are better: an improvement is `trial.score < self.best_score`. Check that ask() "
                "really uses what tell() learned, and print a few trials of nasbook.search(MyStrategy(), "
-               "evaluator=nasbook.toy.ToyEvaluator(), budget=20, progress=False).trials to see what it proposes.")
+               "evaluator=nasbook.evaluation.toy.ToyEvaluator(), budget=20, progress=False).trials to see what it proposes.")
     return Check("performance", title, status, message, fix, numbers)
 
 

@@ -25,7 +25,7 @@ import traceback
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator, Mapping
 
-from ..strategies import Strategy
+from nasbook.strategies import Strategy
 
 _HERE = __file__.rsplit(".", 1)[0]  # this module's path without ".py"/".pyc"
 

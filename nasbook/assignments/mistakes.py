@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 
-from .solutions import MyStrategy
+from nasbook.assignments.solutions import MyStrategy
 
 
 class Unfinished(MyStrategy):

@@ -23,7 +23,7 @@ def solution_if_requested(student_class: type) -> type:
     """The reference solution when NASBOOK_SOLUTION=1 (teachers, CI), else the student's class."""
     if not solution_requested():
         return student_class
-    from .solutions import MyStrategy  # imported only here: the package never needs it
+    from nasbook.assignments.solutions import MyStrategy  # imported only here: the package never needs it
 
     print(f"NASBOOK_SOLUTION=1: using the reference solution instead of your {student_class.__name__}.")
     return MyStrategy

@@ -3,14 +3,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..validation import check_choice
-from .base import MODES, Strategy
-from .darts import DARTS
-from .evolution import Evolution
-from .local_search import LocalSearch
-from .pareto_evolution import ParetoEvolution
-from .random_search import RandomSearch
-from .rl import REINFORCE
+from nasbook.validation import check_choice
+from nasbook.strategies.base import MODES, Strategy
+from nasbook.strategies.darts import DARTS
+from nasbook.strategies.evolution import Evolution
+from nasbook.strategies.local_search import LocalSearch
+from nasbook.strategies.pareto_evolution import ParetoEvolution
+from nasbook.strategies.random_search import RandomSearch
+from nasbook.strategies.rl import REINFORCE
 
 STRATEGIES: dict[str, type[Strategy]] = {
     "random": RandomSearch,
@@ -24,7 +24,7 @@ STRATEGIES: dict[str, type[Strategy]] = {
 
 def _register_peers() -> None:
     """Other tools' samplers (their packages are imported only when a search starts)."""
-    from ..peers.optuna_tpe import OptunaTPE
+    from nasbook.strategies.optuna_tpe import OptunaTPE
 
     STRATEGIES["optuna-tpe"] = OptunaTPE
 

@@ -25,9 +25,9 @@ from typing import Any
 
 import numpy as np
 
-from ..space import Arch, SearchSpace
-from ..trial import Trial
-from ..validation import check_choice
+from nasbook.spaces.space import Arch, SearchSpace
+from nasbook.trial import Trial
+from nasbook.validation import check_choice
 
 MODES = ("default", "seed")
 

@@ -1,8 +1,8 @@
 """DARTS: search by gradient descent on a relaxed supernet, then retrain the winner.
 
-The strategy's first ``ask()`` trains a :class:`~nasbook.supernet.SuperNet` by the bi-level
+The strategy's first ``ask()`` trains a :class:`~nasbook.oneshot.supernet.SuperNet` by the bi-level
 alternation — one step on the weights w (training split), one step on the architecture
-parameters α (validation split, by the :class:`~nasbook.architect.Architect`) — and then
+parameters α (validation split, by the :class:`~nasbook.oneshot.architect.Architect`) — and then
 *discretises* it: every relaxed key takes its most probable choice. That architecture is
 returned to the search loop, and the evaluator re-trains it from scratch for its score.
 
@@ -38,14 +38,14 @@ from typing import Any
 
 import torch
 
-from ..architect import PASSES, Architect, weight_step
-from ..evaluator import PROTOCOLS, loss_function
-from ..space import DEFAULTS, Arch, SearchSpace
-from ..supernet import SuperNet
-from ..tasks import Task
-from ..trial import Trial
-from ..validation import check_choice, check_float, check_int, fail
-from .base import Strategy
+from nasbook.oneshot.architect import PASSES, Architect, weight_step
+from nasbook.evaluation.training import PROTOCOLS, loss_function
+from nasbook.spaces.space import DEFAULTS, Arch, SearchSpace
+from nasbook.oneshot.supernet import SuperNet
+from nasbook.tasks import Task
+from nasbook.trial import Trial
+from nasbook.validation import check_choice, check_float, check_int, fail
+from nasbook.strategies.base import Strategy
 
 RELAXED = ("activation_function", "num_hidden_layers", "hidden_layer_size")
 FIXED_DEFAULTS = {"learning_rate": 0.001, "optimizer": "Adam", "dropout_rate": 0.0}  # the article's too

@@ -25,10 +25,10 @@ from __future__ import annotations
 from collections import deque
 from typing import Any
 
-from ..space import Arch
-from ..trial import Trial
-from ..validation import check_int
-from .base import Strategy
+from nasbook.spaces.space import Arch
+from nasbook.trial import Trial
+from nasbook.validation import check_int
+from nasbook.strategies.base import Strategy
 
 
 def ranked(trials: list[Trial]) -> list[Trial]:

@@ -15,9 +15,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from ..space import Arch, SearchSpace
-from ..trial import Trial
-from .base import Strategy
+from nasbook.spaces.space import Arch, SearchSpace
+from nasbook.trial import Trial
+from nasbook.strategies.base import Strategy
 
 
 class LocalSearch(Strategy):

@@ -11,7 +11,7 @@ Each generation (Deb et al., 2002, NSGA-II, simplified):
 2. breed children by uniform crossover and one mutation each, skipping networks
    already evaluated;
 3. after evaluation, pool parents and children, sort them into fronts
-   (:func:`nasbook.pareto.non_dominated_sort`) and keep the best ``population_size``,
+   (:func:`nasbook.strategies.pareto.non_dominated_sort`) and keep the best ``population_size``,
    filling the last front by crowding distance.
 
 For plots: :func:`objective_matrix` turns trials into an (n, 2) array and
@@ -24,11 +24,11 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ..pareto import non_dominated_sort, pareto_front
-from ..space import Arch, SearchSpace
-from ..trial import Trial
-from ..validation import check_choice, check_float, check_int, fail
-from .base import Strategy
+from nasbook.strategies.pareto import non_dominated_sort, pareto_front
+from nasbook.spaces.space import Arch, SearchSpace
+from nasbook.trial import Trial
+from nasbook.validation import check_choice, check_float, check_int, fail
+from nasbook.strategies.base import Strategy
 
 SECOND_OBJECTIVES = ("params", "latency")
 

@@ -5,10 +5,10 @@ real benchmarks). It learns nothing from the trials it is told about.
 """
 from __future__ import annotations
 
-from ..space import Arch
-from ..trial import Trial
-from ..validation import check_int
-from .base import Strategy
+from nasbook.spaces.space import Arch
+from nasbook.trial import Trial
+from nasbook.validation import check_int
+from nasbook.strategies.base import Strategy
 
 
 class RandomSearch(Strategy):

@@ -36,10 +36,10 @@ from typing import Any, Iterator
 import torch
 from torch import nn
 
-from ..space import Arch, SearchSpace
-from ..trial import Trial
-from ..validation import check_float, check_int
-from .base import Strategy
+from nasbook.spaces.space import Arch, SearchSpace
+from nasbook.trial import Trial
+from nasbook.validation import check_float, check_int
+from nasbook.strategies.base import Strategy
 
 
 @contextmanager

@@ -1,0 +1,104 @@
+"""Run training jobs here or on an executor: local processes, threads, or a Dask cluster.
+
+The evaluator cuts the work of one ``evaluate_many`` call into *jobs* (a group of
+architectures trained together, or a single one). :func:`run_jobs` runs them one after
+the other in this process, or hands them to any ``concurrent.futures.Executor``:
+
+* ``concurrent.futures.ProcessPoolExecutor`` – several CPU cores on this machine
+  (:func:`local_pool` makes one, as ``nasbook search --workers N`` does);
+* ``dask.distributed.Client(...).get_executor()`` – a whole cluster, same interface.
+
+Results never depend on which job finishes first: every trial depends only on its own
+architecture and seed, and the evaluator reports trials in the order they were asked.
+A job that raises, or a worker that dies (``BrokenProcessPool``), becomes *failed*
+trials with the reason; it never ends the search.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import os
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any, Callable, Iterator, Sequence
+
+import torch
+
+from nasbook.validation import check_int
+
+Job = list  # the items of one job (whatever the work function takes)
+
+
+def run_jobs(jobs: Sequence[Job], work: Callable[[Job], list[Any]], executor: Executor | None,
+             should_stop: Callable[[], bool]) -> Iterator[tuple[int, list[Any] | BaseException]]:
+    """Yield ``(job index, work(job))`` as jobs finish, or ``(index, exception)`` when one fails.
+
+    Without an executor the jobs run here, in order, checking ``should_stop`` between them.
+    With one, all jobs are submitted at once and collected as they complete; when
+    ``should_stop()`` turns true the jobs not yet started are cancelled.
+    """
+    if executor is None:
+        for i, job in enumerate(jobs):
+            if should_stop():
+                return
+            yield i, work(job)
+        return
+    futures = {}
+    for i, job in enumerate(jobs):
+        try:
+            futures[executor.submit(work, job)] = i
+        except Exception as err:  # e.g. the pool broke while submitting
+            yield i, err
+    pending = set(futures)
+    try:
+        while pending and not should_stop():
+            done, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
+            for future in sorted(done, key=futures.get):
+                try:
+                    outcome = future.result()
+                except Exception as err:  # a crashed worker, a lost cluster node, ...
+                    outcome = err
+                yield futures[future], outcome
+    finally:
+        for future in pending:
+            future.cancel()
+
+
+def _one_thread_each(threads: int) -> None:
+    torch.set_num_threads(threads)
+
+
+class LocalPool(Executor):
+    """Local worker processes that share the CPU cores fairly and survive a crashed worker.
+
+    Each worker gets ``cores // workers`` torch threads (at least one), so N workers do not
+    fight over the cores. Workers start with ``spawn`` (a fresh interpreter), which is safe
+    with PyTorch's thread pools and CUDA. A plain ``ProcessPoolExecutor`` is broken for good
+    once one worker dies, so every later job of the search would fail too; this pool starts a
+    fresh one on the next submit, and a crash fails only the jobs that were in the pool then.
+    """
+
+    def __init__(self, workers: int, context: str = "spawn") -> None:
+        self.workers = check_int("workers", workers, minimum=1)
+        self.context = context
+        self.threads = max(1, (os.cpu_count() or 1) // self.workers)
+        self.pool = self._start()
+
+    def _start(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context(self.context),
+                                   initializer=_one_thread_each, initargs=(self.threads,))
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future:
+        try:
+            return self.pool.submit(fn, *args, **kwargs)
+        except BrokenProcessPool:  # a worker died earlier: replace the pool
+            self.pool.shutdown(wait=False, cancel_futures=True)
+            self.pool = self._start()
+            return self.pool.submit(fn, *args, **kwargs)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        self.pool.shutdown(wait=wait, cancel_futures=cancel_futures)
+
+
+def local_pool(workers: int, context: str = "spawn") -> LocalPool:
+    """A :class:`LocalPool` of ``workers`` processes (what ``nasbook search --workers N`` uses)."""
+    return LocalPool(workers, context)

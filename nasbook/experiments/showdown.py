@@ -1,0 +1,206 @@
+"""The showdown: every strategy, many seeds, one table — medians instead of anecdotes.
+
+A single search run says little: the same strategy with another seed may finish first or
+last. On the tabular benchmark a search costs milliseconds, so each strategy runs with
+30 seeds and we compare the *distribution* of its **regret**: the true score (mean over
+training seeds, :attr:`BenchTable.mean_val_loss`) of the architecture it would pick —
+its best-scoring trial so far — minus the best true score in the whole space.
+
+Budget is counted in evaluations. A strategy that spends compute outside the evaluator
+(DARTS' supernet, ``charged_evaluations``) is charged for it up front: its k-th trial
+counts as evaluation ``charged + k``, and before its first trial its regret is ``inf``
+(``null`` in JSON).
+"""
+from __future__ import annotations
+
+import math
+import multiprocessing
+import time
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any, Iterable
+
+import numpy as np
+import torch
+
+from nasbook.loop.result import SearchResult
+from nasbook.loop.outer import search
+from nasbook.strategies import STRATEGIES
+from nasbook.validation import check_int
+from nasbook.tabular import recorded as replay
+from nasbook.tabular.evaluator import TabularEvaluator
+from nasbook.tabular.table import BenchTable, load_table
+
+SHOWDOWN = ("random", "local", "rl/seed", "rl/default", "evolution/seed", "evolution/default",
+            "darts/seed", "darts/default", "optuna-tpe")
+CHECKPOINTS = (10, 25, 50, 100)
+BUDGET_AWARE = ("darts",)  # strategies whose proposals depend on the budget they are given
+
+
+def split_name(name: str) -> tuple[str, str]:
+    """``"rl/seed"`` -> ("rl", "seed"); a name without a mode runs in the default mode."""
+    strategy, _, mode = name.partition("/")
+    return strategy, mode or "default"
+
+
+def available(names: Iterable[str]) -> tuple[list[str], dict[str, str]]:
+    """The names that can run here, and why the others cannot."""
+    ok, missing = [], {}
+    for name in names:
+        strategy, _ = split_name(name)
+        if strategy not in STRATEGIES:
+            missing[name] = f"strategy {strategy!r} is not in this nasbook (have {sorted(STRATEGIES)})"
+        elif strategy == "optuna-tpe":
+            try:
+                import optuna  # noqa: F401
+            except ImportError:
+                missing[name] = "Optuna is not installed (pip install 'nasbook[peers]')"
+                continue
+            ok.append(name)
+        else:
+            ok.append(name)
+    return ok, missing
+
+
+def regret_curve(result: SearchResult, table: BenchTable, budget: int) -> np.ndarray:
+    """Regret after 1, 2, ..., ``budget`` evaluations (index n-1 = after n)."""
+    charged = int(math.ceil(result.charged_evaluations))
+    curve = np.full(budget, np.inf)
+    best_score, best_regret = math.inf, math.inf
+    for k, trial in enumerate(result.trials):
+        if trial.score < best_score:
+            best_score, best_regret = trial.score, table.regret(trial.arch)
+        at = charged + k  # this trial completes evaluation number at+1
+        if at < budget:
+            curve[at:] = best_regret
+    return curve
+
+
+def run_one(name: str, seed: int, budget: int, table: BenchTable | None = None,
+            records: dict[str, Any] | None = None) -> tuple[np.ndarray, float, float]:
+    """One search on the table: its regret curve, simulated training seconds, wall seconds.
+
+    DARTS replays its recorded run for (mode, budget, seed) when ``records`` has one.
+    """
+    table = table or _WORKER["table"]
+    records = _WORKER["records"] if records is None else records
+    start = time.perf_counter()
+    strategy, mode = split_name(name)
+    if strategy == "darts" and replay.key(mode, budget, seed) in records:
+        strategy = replay.Replay(records[replay.key(mode, budget, seed)], mode=mode)
+    evaluator = TabularEvaluator(table)
+    result = search(strategy, mode=mode, space=table.space, budget=budget, seed=seed,
+                    evaluator=evaluator, progress=False)
+    return regret_curve(result, table, budget), evaluator.clock, time.perf_counter() - start
+
+
+_WORKER: dict[str, Any] = {"table": None, "records": {}}  # inherited by forked worker processes
+
+
+def in_workers(function: Any, jobs: list[tuple], workers: int, on_result: Any = None, **shared: Any) -> list[Any]:
+    """``[function(*job) for job in jobs]``, in ``workers`` forked processes when more than one.
+
+    Each worker uses one torch thread (two threads per process on two shared cores only
+    fight each other). ``on_result(result)`` sees every result as it arrives, in order.
+    """
+    _WORKER.update(shared)
+    if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        results = []
+        for job in jobs:
+            results.append(function(*job))
+            if on_result is not None:
+                on_result(results[-1])
+        return results
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
+                             initializer=torch.set_num_threads, initargs=(1,)) as pool:
+        results = []
+        for result in pool.map(function, *zip(*jobs)):
+            results.append(result)
+            if on_result is not None:
+                on_result(result)
+        return results
+
+
+def summarise(curves: np.ndarray, checkpoints: Iterable[int]) -> dict[str, dict[str, float | None]]:
+    """Median and inter-quartile range of regret over seeds at each checkpoint (NaN = no run)."""
+    median, iqr = {}, {}
+    for n in checkpoints:
+        values = curves[:, n - 1]
+        values = values[~np.isnan(values)]
+        q1, q2, q3 = np.percentile(values, [25, 50, 75]) if len(values) else (np.inf,) * 3
+        median[str(n)] = float(q2) if np.isfinite(q2) else None
+        iqr[str(n)] = float(q3 - q1) if np.isfinite(q3 - q1) else None
+    return {"median_regret": median, "iqr_regret": iqr}
+
+
+def showdown(names: Iterable[str] = SHOWDOWN, seeds: int = 30, budget: int = 100,
+             table: BenchTable | None = None, checkpoints: Iterable[int] = CHECKPOINTS,
+             workers: int = 1, records: dict[str, Any] | None = None,
+             train_missing: bool = True) -> dict[str, Any]:
+    """Run every available strategy ``seeds`` times; return the summary plus the raw curves.
+
+    The ``"strategies"`` entry is the JSON contract of ``benchmarks/showdown.py``; ``"curves"``
+    (name -> (seeds, budget) array of regret after 1..budget evaluations), ``"seconds"``
+    (summed wall time of a strategy's runs), ``"simulated"`` (median simulated training
+    seconds per run) and ``"missing"`` are for plots and reports. ``workers`` > 1 spreads
+    the runs over forked processes; results do not depend on it.
+
+    DARTS plans its supernet from the budget, so it is run once per checkpoint budget (10,
+    25, 50, 100) and read at the end of each run; its curve holds values at the checkpoints
+    only (NaN elsewhere). Those runs are replayed from ``records`` (default: the recording
+    shipped in nasbook/data, see :mod:`nasbook.tabular.recorded`); a run not recorded trains
+    its supernet for real, or with ``train_missing=False`` is left out (``"runs"`` counts
+    the seeds behind every number).
+    """
+    table = table or load_table()
+    checkpoints = [n for n in checkpoints if n <= budget]
+    names, missing = available(names)
+    out: dict[str, Any] = {"budget": budget, "seeds": seeds, "strategies": {}, "curves": {}, "runs": {},
+                           "seconds": {}, "simulated": {}, "missing": missing}
+    records = replay.load_records() if records is None else records
+    def wanted(name: str, seed: int, n: int) -> bool:
+        strategy, mode = split_name(name)
+        return strategy not in BUDGET_AWARE or train_missing or replay.key(mode, n, seed) in records
+
+    jobs = [(name, seed, n) for name in names for seed in range(seeds)
+            for n in (checkpoints if split_name(name)[0] in BUDGET_AWARE else [budget]) if wanted(name, seed, n)]
+    runs = dict(zip(jobs, in_workers(run_one, jobs, check_int("workers", workers, minimum=1),
+                                     table=table, records=records)))
+    for name in names:
+        mine = [runs[job] for job in jobs if job[0] == name]
+        if split_name(name)[0] in BUDGET_AWARE:  # one run per checkpoint budget, each read at its end
+            curves = np.full((seeds, budget), np.nan)
+            for (_, seed, n), (curve, _, _) in ((job, runs[job]) for job in jobs if job[0] == name):
+                curves[seed, n - 1] = curve[n - 1]
+            mine = [runs[job] for job in jobs if job[0] == name and job[2] == budget] or mine
+        else:
+            curves = np.array([curve for curve, _, _ in mine]).reshape(seeds, budget)
+        out["strategies"][name] = summarise(curves, checkpoints)
+        out["runs"][name] = {str(n): int((~np.isnan(curves[:, n - 1])).sum()) for n in checkpoints}
+        out["curves"][name] = curves
+        out["simulated"][name] = float(np.median([clock for _, clock, _ in mine]))
+        out["seconds"][name] = float(sum(runs[job][2] for job in jobs if job[0] == name))
+    return out
+
+
+def record_darts(table: BenchTable, seeds: int = 30, budgets: Iterable[int] = CHECKPOINTS,
+                 modes: Iterable[str] = ("seed", "default"), workers: int = 1,
+                 on_run: Any = None, skip: Iterable[str] = ()) -> dict[str, Any]:
+    """Run real DARTS for every (mode, budget, seed) not in ``skip`` (keys), cheapest first.
+
+    ``on_run(run)`` sees each finished run (to save progress).
+
+    Returns the JSON document :func:`replay.load_records` reads.
+    """
+    done = set(skip)
+    jobs = [(mode, n, seed) for n in budgets for mode in modes for seed in range(seeds)
+            if replay.key(mode, n, seed) not in done]
+    jobs.sort(key=lambda job: job[1] * (1 if job[0] == "seed" else 5))  # cheapest first (default's supernet is wider)
+    start = time.perf_counter()
+    runs = in_workers(_record, jobs, workers, on_result=on_run, table=table)
+    return {"about": "DARTS runs on the tabular benchmark's task and protocol (nasbook.tabular.recorded)",
+            "protocol": table.meta["protocol"], "wall_seconds": round(time.perf_counter() - start, 1),
+            "workers": workers, "runs": runs}
+
+
+def _record(mode: str, budget: int, seed: int) -> dict[str, Any]:
+    return replay.record_one(mode, budget, seed, _WORKER["table"])

@@ -1,0 +1,100 @@
+"""What a search returns: every trial, the best one, and what it cost."""
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from nasbook.trial import Trial
+
+
+def trials_frame(trials: list[Trial]) -> "Any":
+    """Trials as a pandas DataFrame: one row each, architecture keys as columns."""
+    import pandas as pd
+
+    rows = []
+    for t in trials:
+        rows.append({"step": t.step, **t.arch, "val_loss": t.val_loss, "status": t.status,
+                     "params": t.params, "seconds": t.seconds, "elapsed": t.elapsed,
+                     "cached": t.cached, "reason": t.reason})
+    return pd.DataFrame(rows)
+
+
+@dataclass
+class SearchResult:
+    """The outcome of :func:`nasbook.search`.
+
+    ``best`` is the trial with the lowest validation loss among the *successful* trials
+    (None if every trial failed). ``trace`` holds the strategy's own snapshots (RL policy
+    probabilities, EA populations, DARTS architecture weights) for plots.
+    """
+
+    strategy: str
+    mode: str
+    seed: int
+    budget: int
+    trials: list[Trial]
+    seconds: float
+    device: str
+    trace: list[dict[str, Any]] = field(default_factory=list)
+    extra_steps: int = 0
+    charged_evaluations: float = 0.0
+    interrupted: bool = False
+    log_path: str | None = None
+    resumed: int = 0  # trials replayed from the run log of an earlier, interrupted run
+    notes: list[str] = field(default_factory=list)  # what resuming reported (e.g. a cut-off line)
+
+    @property
+    def best(self) -> Trial | None:
+        ok = [t for t in self.trials if t.ok]
+        return min(ok, key=lambda t: t.score) if ok else None
+
+    @property
+    def best_arch(self) -> dict[str, Any] | None:
+        return None if self.best is None else dict(self.best.arch)
+
+    @property
+    def best_val_loss(self) -> float:
+        return math.inf if self.best is None else self.best.score
+
+    @property
+    def evaluations(self) -> int:
+        return len(self.trials)
+
+    @property
+    def cache_hits(self) -> int:
+        return sum(t.cached for t in self.trials)
+
+    @property
+    def failures(self) -> int:
+        return sum(not t.ok for t in self.trials)
+
+    @property
+    def total_steps(self) -> int:
+        """Optimiser steps of every training, the strategy's own (e.g. a supernet) included."""
+        return sum(t.steps for t in self.trials) + self.extra_steps
+
+    def best_so_far(self) -> list[float]:
+        """Best score after each trial (``inf`` until the first success)."""
+        return list(itertools.accumulate((t.score for t in self.trials), min))
+
+    def to_frame(self) -> "Any":
+        return trials_frame(self.trials)
+
+    def summary(self) -> dict[str, Any]:
+        """JSON-ready summary (the CLI's ``--json`` line)."""
+        best = self.best_val_loss
+        return {
+            "strategy": self.strategy, "mode": self.mode, "seed": self.seed, "budget": self.budget,
+            "best_arch": self.best_arch, "best_val_loss": best if math.isfinite(best) else None,
+            "evaluations": self.evaluations, "cache_hits": self.cache_hits, "failures": self.failures,
+            "charged_evaluations": self.charged_evaluations, "total_steps": self.total_steps,
+            "seconds": round(self.seconds, 3), "device": self.device, "interrupted": self.interrupted,
+            "log": self.log_path, "resumed": self.resumed,
+        }
+
+    def __repr__(self) -> str:
+        s = self.summary()
+        return (f"SearchResult({s['strategy']}/{s['mode']}, best_val_loss={s['best_val_loss']}, "
+                f"evaluations={s['evaluations']}, cache_hits={s['cache_hits']}, seconds={s['seconds']})")

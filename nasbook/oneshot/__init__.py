@@ -1,0 +1,8 @@
+"""One-shot NAS: one supernet holds every architecture, so candidates share weights.
+
+* :mod:`.supernet`       – the supernet of the MLP space;
+* :mod:`.architect`      – DARTS' outer step on the architecture parameters α;
+* :mod:`.weight_sharing` – train the supernet one sampled path at a time, score by inheritance.
+
+The DARTS *strategy* (the outer loop that uses these) is :mod:`nasbook.strategies.darts`.
+"""

@@ -1,1 +1,0 @@
-"""Peers: other tools' search algorithms wrapped as nasbook strategies, for fair comparisons."""

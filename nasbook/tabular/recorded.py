@@ -1,0 +1,100 @@
+"""Recorded DARTS runs: train the supernets once, replay their proposals in the showdown.
+
+DARTS cannot be looked up — it trains a supernet, which costs seconds to a minute per run.
+But what it *proposes* depends only on the seed, the budget, the task and the protocol,
+never on the scores it is told (its ``tell`` learns nothing: the supernet already decided).
+So :func:`record` runs each real DARTS search once (supernet and all) and keeps the
+sequence of architectures it asked for plus the compute it was charged; :class:`Replay`
+asks for the same sequence again. Scoring those architectures through the
+:class:`TabularEvaluator` then gives exactly the trials of the real run, in milliseconds.
+
+    python benchmarks/showdown.py --record-darts      # rewrites nasbook/data/darts_synthetic.json
+"""
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from nasbook.loop.outer import search
+from nasbook.tasks import make_task
+from nasbook.spaces.space import Arch
+from nasbook.strategies.base import Strategy
+from nasbook.trial import Trial
+from nasbook.tabular.table import BenchTable
+
+RECORD_PATH = Path(__file__).resolve().parent.parent / "data" / "darts_synthetic.json"
+
+
+class ProposalRecorder:
+    """A stand-in evaluator for recording: the table's task and protocol, no scores.
+
+    DARTS reads the task, protocol and device to train its supernet and ignores the scores
+    of what it proposes, so every proposal gets a placeholder trial (``val_loss=0``).
+    """
+
+    def __init__(self, table: BenchTable) -> None:
+        self.task, self.protocol, self.device = make_task(table.task_name), table.protocol, torch.device("cpu")
+
+    def evaluate_many(self, archs: list[Arch], seed: int = 0, on_trial: Any = None, should_stop: Any = None) -> list[Trial]:
+        trials = [Trial(arch=dict(a), val_loss=0.0, seed=seed) for a in archs]
+        for t in trials:
+            if on_trial is not None:
+                on_trial(t)
+        return trials
+
+
+def record_one(mode: str, budget: int, seed: int, table: BenchTable) -> dict[str, Any]:
+    """Run real DARTS once on the table's task and protocol; keep what it asked for."""
+    start = time.perf_counter()
+    result = search("darts", mode=mode, space=table.space, budget=budget, seed=seed,
+                    evaluator=ProposalRecorder(table), progress=False)
+    return {"mode": mode, "budget": budget, "seed": seed, "charged": result.charged_evaluations,
+            "extra_steps": result.extra_steps, "proposals": [table.space.index(t.arch) for t in result.trials],
+            "seconds": round(time.perf_counter() - start, 3)}
+
+
+def key(mode: str, budget: int, seed: int) -> str:
+    return f"{mode}/{budget}/{seed}"
+
+
+def load_records(path: "str | Path" = RECORD_PATH) -> dict[str, dict[str, Any]]:
+    """Recorded runs by ``"mode/budget/seed"`` (empty when no file was recorded)."""
+    path = Path(path)
+    if not path.exists():
+        return {}
+    return {key(r["mode"], r["budget"], r["seed"]): r for r in json.loads(path.read_text())["runs"]}
+
+
+class Replay(Strategy):
+    """Ask for a recorded run's architectures, in order; charge what the real run was charged."""
+
+    def __init__(self, run: dict[str, Any], mode: str = "default") -> None:
+        super().__init__(mode)
+        self.run = run
+        self.name = "darts"
+
+    def setup(self, space: Any, seed: int, evaluator: Any = None) -> None:
+        super().setup(space, seed, evaluator)
+        self.queue = [space.decode(_unravel(i, space)) for i in self.run["proposals"]]
+
+    def ask(self) -> list[Arch]:
+        return [self.queue.pop(0) if self.queue else self.space.decode(_unravel(self.run["proposals"][-1], self.space))]
+
+    def tell(self, trials: list[Trial]) -> None:
+        pass
+
+    def charged_evaluations(self) -> float:
+        return float(self.run["charged"])
+
+    def extra_steps(self) -> int:
+        return int(self.run["extra_steps"])
+
+
+def _unravel(index: int, space: Any) -> tuple[int, ...]:
+    import numpy as np
+
+    return tuple(int(i) for i in np.unravel_index(int(index), [len(v) for v in space.choices.values()]))

@@ -1,0 +1,1 @@
+"""What a learner sees: static plots (:mod:`.plots`) and interactive widgets (:mod:`.widgets`)."""

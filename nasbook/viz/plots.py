@@ -1,0 +1,369 @@
+"""Plots shared by the notebooks and the dashboard: one function per picture.
+
+Every function draws on the ``ax`` (or ``fig``) it is given, or on a new pyplot figure
+when none is given, and returns what it drew on (an Axes, or a Figure for multi-panel
+plots), so a notebook cell can add to it and a test can count its lines and patches. The
+dashboard passes Axes of a plain ``matplotlib.figure.Figure`` (no pyplot), so drawing
+from its worker thread never touches pyplot's global state.
+
+Inputs are nasbook's own objects: a :class:`~nasbook.loop.result.SearchResult` or a list of
+:class:`~nasbook.trial.Trial` objects, and the strategy's ``result.trace``. The trace is a
+list of dicts, one snapshot each; the plots here read three kinds:
+
+* ``{"update": i, "probs": {key: [p, ...]}}`` – the policy's choice probabilities per key
+  after update ``i`` (reinforcement learning);
+* ``{"generation": g, "population": [{"arch": ..., "score": ...}, ...]}`` (or
+  ``"archs": [...], "scores": [...]``) – the population alive in generation ``g`` with its
+  scores (evolution; ``inf``/None = failed);
+* ``{"epoch": e, "alphas": {key: [softmax weight, ...]}}`` – the architecture weights after
+  supernet epoch ``e`` (DARTS).
+
+An entry may name its kind (``"kind": "rl" | "population" | "darts"``); otherwise it is
+recognised by the fields above. Entries may carry more fields; other entries are ignored.
+"""
+from __future__ import annotations
+
+import math
+import warnings
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
+
+from nasbook.strategies.pareto import pareto_front
+from nasbook.spaces.space import SearchSpace
+from nasbook.trial import Trial
+
+FAIL_COLOR = "tab:red"
+BEST_COLOR = "black"
+
+
+# -- small helpers ----------------------------------------------------------------------
+def _axes(ax: Axes | None, figsize: tuple[float, float] = (6, 3.5)) -> Axes:
+    """The given Axes, or a fresh pyplot one (notebooks show it inline)."""
+    if ax is not None:
+        return ax
+    import matplotlib.pyplot as plt
+
+    return plt.subplots(figsize=figsize)[1]
+
+
+def _figure(fig: Figure | None, figsize: tuple[float, float]) -> Figure:
+    if fig is not None:
+        return fig
+    import matplotlib.pyplot as plt
+
+    return plt.figure(figsize=figsize)
+
+
+def trials_of(run: Any) -> list[Trial]:
+    """A SearchResult's trials, or a list of trials as given."""
+    return list(getattr(run, "trials", run))
+
+
+def entry_kind(entry: Mapping[str, Any]) -> str | None:
+    """An entry's kind: its ``"kind"`` field, else guessed from its fields ("probs" -> rl,
+    "population"/"scores" -> population, "alphas" -> darts)."""
+    if "kind" in entry:
+        return entry["kind"]
+    for field, kind in (("probs", "rl"), ("population", "population"), ("scores", "population"),
+                        ("alphas", "darts")):
+        if field in entry:
+            return kind
+    return None
+
+
+def trace_entries(trace: Any, kind: str) -> list[dict[str, Any]]:
+    """The entries of one kind from a trace (or from a SearchResult's trace)."""
+    trace = getattr(trace, "trace", trace) or []
+    return [e for e in trace if isinstance(e, Mapping) and entry_kind(e) == kind]
+
+
+def population_scores(entry: Mapping[str, Any]) -> np.ndarray:
+    """Scores of a population entry (``inf`` for failed members), from ``"scores"`` or from
+    ``"population": [{"arch": ..., "score": ...}, ...]``, or from the first column of
+    ``"objectives"`` (multi-objective evolution); empty when the entry holds no scores."""
+    scores = entry.get("scores")
+    members = entry.get("population", [])
+    if scores is None and members and all(isinstance(m, Mapping) and "score" in m for m in members):
+        scores = [m["score"] for m in members]
+    if scores is None and entry.get("objectives"):  # multi-objective: the first is the loss
+        scores = [row[0] for row in entry["objectives"]]
+    return np.array([math.inf if s is None else float(s) for s in scores or []], dtype=float)
+
+
+def best_so_far(scores: Sequence[float]) -> np.ndarray:
+    """Running minimum of the scores (``inf`` until the first finite one)."""
+    scores = np.array([math.inf if s is None else float(s) for s in scores], dtype=float)
+    scores[~np.isfinite(scores)] = math.inf
+    return np.minimum.accumulate(scores) if len(scores) else scores
+
+
+# -- search progress ----------------------------------------------------------------------
+def plot_progress(run: Any, ax: Axes | None = None, title: str | None = None,
+                  logy: bool = True) -> Axes:
+    """Every trial's validation loss (dots), the best so far (black step line) and the
+    failed trials (red crosses along the top edge, since they have no loss)."""
+    ax = _axes(ax)
+    trials = trials_of(run)
+    steps = np.arange(1, len(trials) + 1)
+    scores = np.array([t.score for t in trials], dtype=float)
+    ok = np.isfinite(scores)
+    ax.scatter(steps[ok], scores[ok], s=18, alpha=0.7, label="trial")
+    if (~ok).any():
+        ax.scatter(steps[~ok], np.full((~ok).sum(), 0.97), marker="x", color=FAIL_COLOR,
+                   transform=ax.get_xaxis_transform(), label="failed / diverged")
+    best = best_so_far(scores)
+    if np.isfinite(best).any():
+        ax.step(steps, np.where(np.isfinite(best), best, np.nan), where="post",
+                color=BEST_COLOR, label="best so far")
+    if logy and ok.any() and scores[ok].min() > 0:
+        ax.set_yscale("log")
+    ax.set_xlabel("trial")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_ylabel("validation loss")
+    ax.set_title(title or "Search progress")
+    if len(trials):
+        ax.legend(loc="best", fontsize="small")
+    return ax
+
+
+def best_so_far_matrix(runs: Any) -> np.ndarray:
+    """Best-so-far curves of several runs (one per seed) as a (runs × trials) array.
+
+    ``runs`` is a list of SearchResults, of trial lists, or of score sequences, or a 2-D
+    array of scores. Shorter runs are padded with their last value (a run that stopped
+    early keeps its best); ``inf`` stays until a run's first success.
+    """
+    curves = []
+    for run in runs:
+        if hasattr(run, "trials") or (len(run) and isinstance(run[0], Trial)):
+            run = [t.score for t in trials_of(run)]
+        curves.append(best_so_far(run))
+    if not curves:
+        return np.zeros((0, 0))
+    width = max(len(c) for c in curves)
+    return np.array([np.pad(c, (0, width - len(c)), mode="edge") if len(c) else np.full(width, np.inf)
+                     for c in curves])
+
+
+def mean_band(matrix: np.ndarray, band: str = "ci") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Mean and lower/upper band per column; NaN where some run has no success yet.
+
+    ``band="ci"``: a 95 % normal-approximation confidence interval of the mean
+    (mean ± 1.96·sd/√n); ``band="sd"``: mean ± one standard deviation;
+    ``band="minmax"``: the range over runs.
+    """
+    m = np.where(np.isfinite(matrix), matrix, np.nan)
+    m[:, ~np.all(np.isfinite(matrix), axis=0)] = np.nan  # a mean over survivors only would mislead
+    with np.errstate(all="ignore"), _quiet_nan_warnings():
+        mean = np.nanmean(m, axis=0)
+        n = m.shape[0]
+        sd = np.nanstd(m, axis=0, ddof=1) if n > 1 else np.zeros(m.shape[1])
+        if band == "ci":
+            half = 1.96 * sd / np.sqrt(n)
+            return mean, mean - half, mean + half
+        if band == "sd":
+            return mean, mean - sd, mean + sd
+        if band == "minmax":
+            return mean, np.nanmin(m, axis=0), np.nanmax(m, axis=0)
+    raise ValueError(f"band={band!r} is not allowed; one of 'ci', 'sd', 'minmax'")
+
+
+class _quiet_nan_warnings:
+    """Silence numpy's "mean of empty slice" warnings (columns where no run succeeded yet)."""
+
+    def __enter__(self) -> None:
+        self._ctx = warnings.catch_warnings()
+        self._ctx.__enter__()
+        warnings.simplefilter("ignore", RuntimeWarning)
+
+    def __exit__(self, *exc: Any) -> None:
+        self._ctx.__exit__(*exc)
+
+
+def plot_regret(runs: Any, ax: Axes | None = None, label: str | None = None,
+                optimum: float | None = None, band: str = "ci", logy: bool = True) -> Axes:
+    """Best-so-far (or regret, when the ``optimum`` score is known) averaged over seeds,
+    with a shaded band. Call it once per strategy on the same ``ax`` to compare them."""
+    ax = _axes(ax)
+    matrix = best_so_far_matrix(runs)
+    if optimum is not None:
+        matrix = matrix - optimum
+    mean, low, high = mean_band(matrix, band)
+    steps = np.arange(1, matrix.shape[1] + 1)
+    line, = ax.plot(steps, mean, label=f"{label or 'mean'} (n={matrix.shape[0]})")
+    ax.fill_between(steps, low, high, color=line.get_color(), alpha=0.2, linewidth=0)
+    finite = mean[np.isfinite(mean)]
+    if logy and len(finite) and finite.min() > 0:
+        ax.set_yscale("log")
+    ax.set_xlabel("evaluations")
+    ax.set_ylabel("regret (best − optimum)" if optimum is not None else "best validation loss so far")
+    ax.set_title("Best so far over seeds" + (f" (band: {band})" if band else ""))
+    ax.legend(fontsize="small")
+    return ax
+
+
+# -- the strategies' own views ---------------------------------------------------------------
+def _labels(key: str, n: int, space: SearchSpace | None) -> list[str]:
+    if space is not None and key in space.choices and len(space.choices[key]) == n:
+        return [str(v) for v in space.choices[key]]
+    return [str(i) for i in range(n)]
+
+
+def plot_rl_policy(trace: Any, fig: Figure | None = None, space: SearchSpace | None = None,
+                   ncols: int = 3) -> Figure:
+    """One panel per key: the probability of each choice after every policy update."""
+    entries = trace_entries(trace, "rl")
+    keys = list(entries[0]["probs"]) if entries else []
+    nrows = max(1, math.ceil(len(keys) / ncols))
+    fig = _figure(fig, (4 * min(ncols, max(len(keys), 1)), 2.6 * nrows))
+    if not keys:
+        fig.text(0.5, 0.5, "no RL policy in this trace", ha="center", va="center")
+        return fig
+    updates = [e.get("update", i) for i, e in enumerate(entries)]
+    for i, key in enumerate(keys):
+        ax = fig.add_subplot(nrows, min(ncols, len(keys)), i + 1)
+        probs = np.array([e["probs"][key] for e in entries], dtype=float)
+        for j, name in enumerate(_labels(key, probs.shape[1], space)):
+            ax.plot(updates, probs[:, j], label=name)
+        ax.set_ylim(0, 1)
+        ax.set_title(key, fontsize="small")
+        ax.set_xlabel("policy update", fontsize="small")
+        ax.legend(fontsize="x-small", loc="upper left")
+    fig.suptitle("RL policy: choice probabilities")
+    fig.tight_layout()
+    return fig
+
+
+def plot_population(trace: Any, ax: Axes | None = None, logy: bool = True) -> Axes:
+    """Each generation's population scores (dots), its best (line); failures as red crosses."""
+    ax = _axes(ax)
+    entries = trace_entries(trace, "population")
+    best_x, best_y, all_scores = [], [], []
+    for i, e in enumerate(entries):
+        g = e.get("generation", i)
+        scores = population_scores(e)
+        ok = np.isfinite(scores)
+        ax.scatter(np.full(ok.sum(), g), scores[ok], s=14, alpha=0.6, color="tab:green")
+        if (~ok).any():
+            ax.scatter(np.full((~ok).sum(), g), np.full((~ok).sum(), 0.97), marker="x",
+                       color=FAIL_COLOR, transform=ax.get_xaxis_transform())
+        if ok.any():
+            best_x.append(g)
+            best_y.append(scores[ok].min())
+            all_scores.extend(scores[ok])
+    if best_x:
+        ax.plot(best_x, best_y, color=BEST_COLOR, marker="o", label="best in generation")
+        ax.legend(fontsize="small")
+    if logy and all_scores and min(all_scores) > 0:
+        ax.set_yscale("log")
+    ax.set_xlabel("generation")
+    ax.set_ylabel("validation loss")
+    ax.set_title("Evolution: the population per generation")
+    return ax
+
+
+def plot_darts_alphas(trace: Any, ax: Axes | None = None, space: SearchSpace | None = None,
+                      epoch: int = -1) -> Axes:
+    """Heatmap of the architecture weights (softmax of α): rows are keys, columns choices.
+
+    ``trace`` is a trace (the ``epoch``-th "darts" entry is drawn, default the last) or a
+    plain ``{key: [weights]}`` dict. The strongest choice of each key is what DARTS keeps.
+    """
+    ax = _axes(ax, (7, 3.5))
+    if isinstance(trace, Mapping) and "kind" not in trace:
+        alphas, when = trace, ""
+    else:
+        entries = trace_entries(trace, "darts")
+        if not entries:
+            ax.text(0.5, 0.5, "no DARTS weights in this trace", ha="center", va="center",
+                    transform=ax.transAxes)
+            return ax
+        alphas, when = entries[epoch]["alphas"], f" (epoch {entries[epoch].get('epoch', '?')})"
+    keys = list(alphas)
+    width = max(len(v) for v in alphas.values())
+    grid = np.full((len(keys), width), np.nan)
+    for r, key in enumerate(keys):
+        grid[r, :len(alphas[key])] = alphas[key]
+    image = ax.imshow(grid, cmap="viridis", vmin=0, vmax=1, aspect="auto")
+    for r, key in enumerate(keys):
+        for c, name in enumerate(_labels(key, len(alphas[key]), space)):
+            ax.text(c, r, f"{name}\n{grid[r, c]:.2f}", ha="center", va="center", fontsize=7,
+                    color="white" if grid[r, c] < 0.6 else "black")
+    ax.set_yticks(range(len(keys)), keys)
+    ax.set_xticks(range(width), [str(i) for i in range(width)])
+    ax.set_xlabel("choice")
+    ax.set_title("DARTS architecture weights" + when)
+    ax.figure.colorbar(image, ax=ax, fraction=0.04)
+    return ax
+
+
+# -- two objectives -----------------------------------------------------------------------------
+def plot_pareto(run: Any, ax: Axes | None = None, labels: tuple[str, str] = ("parameters", "validation loss"),
+                logx: bool = True) -> Axes:
+    """Every candidate (grey) and the Pareto front (red staircase) of two minimised objectives.
+
+    ``run`` is a SearchResult / trial list (objectives: parameters and validation loss; failed
+    trials are left out) or an (n × 2) array of objective values.
+    """
+    ax = _axes(ax)
+    if hasattr(run, "trials") or (len(run) and isinstance(run[0], Trial)):
+        points = np.array([[t.params, t.score] for t in trials_of(run) if t.ok], dtype=float)
+    else:
+        points = np.asarray(run, dtype=float)
+    points = points.reshape(-1, 2)
+    ax.scatter(points[:, 0], points[:, 1], s=14, color="grey", alpha=0.6, label="candidates")
+    front = pareto_front(points)
+    if front:
+        fx, fy = points[front, 0], points[front, 1]
+        ax.step(fx, fy, where="post", color=FAIL_COLOR, alpha=0.6)
+        ax.scatter(fx, fy, s=30, color=FAIL_COLOR, label=f"Pareto front ({len(front)})", zorder=3)
+    if logx and len(points) and points[:, 0].min() > 0:
+        ax.set_xscale("log")
+    ax.set_xlabel(labels[0])
+    ax.set_ylabel(labels[1])
+    ax.set_title("Trade-off: Pareto front")
+    ax.legend(fontsize="small")
+    return ax
+
+
+# -- one architecture ---------------------------------------------------------------------------
+def draw_mlp(arch: Mapping[str, Any], ax: Axes | None = None, in_features: int = 1,
+             out_features: int = 1, max_nodes: int = 8) -> Axes:
+    """A node-and-edge drawing of the MLP an architecture describes.
+
+    Layers with more than ``max_nodes`` units show ``max_nodes`` circles and their true
+    width underneath; the activation, dropout and optimiser are written on the picture.
+    """
+    from matplotlib.patches import Circle
+
+    ax = _axes(ax, (7, 3.5))
+    depth = int(arch.get("num_hidden_layers", 1))
+    width = int(arch.get("hidden_layer_size", 64))
+    sizes = [in_features] + [width] * depth + [out_features]
+    names = ["in"] + [f"h{i + 1}" for i in range(depth)] + ["out"]
+    shown = [min(n, max_nodes) for n in sizes]
+    gap = 1.8  # horizontal distance between layers
+    ys = [np.linspace(-(k - 1) / 2, (k - 1) / 2, k) for k in shown]
+    for x in range(len(sizes) - 1):  # edges first, so circles sit on top
+        for y0 in ys[x]:
+            for y1 in ys[x + 1]:
+                ax.plot([x * gap, (x + 1) * gap], [y0, y1], color="grey", lw=0.4, alpha=0.5)
+    for x, (n, k) in enumerate(zip(sizes, shown)):
+        color = "tab:blue" if 0 < x < len(sizes) - 1 else "tab:orange"
+        for y in ys[x]:
+            ax.add_patch(Circle((x * gap, y), 0.18, color=color, zorder=3))
+        more = " (+%d)" % (n - k) if n > k else ""
+        ax.text(x * gap, -max_nodes / 2 - 0.3, f"{names[x]}\n{n}{more}", ha="center", va="top", fontsize=7)
+    act, drop = arch.get("activation_function", "ReLU"), arch.get("dropout_rate", 0.0)
+    opt, lr = arch.get("optimizer", "Adam"), arch.get("learning_rate", 0.001)
+    ax.set_title(f"MLP: {depth} × {width}, {act}, dropout {drop}; trained with {opt} (lr {lr})",
+                 fontsize=9)
+    ax.set_xlim(-0.8, (len(sizes) - 1) * gap + 0.8)
+    ax.set_ylim(-max_nodes / 2 - 1.6, max_nodes / 2 + 0.3)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    return ax

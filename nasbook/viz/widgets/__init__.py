@@ -1,0 +1,14 @@
+"""Widgets to *play* with NAS in a notebook: the search dashboard and the search-space editor.
+
+Core ipywidgets and matplotlib only (third-party widget libraries break on Colab)::
+
+    from nasbook.viz.widgets import SearchDashboard, SpaceEditor
+    editor = SpaceEditor(); editor                 # toggle choices, watch the size
+    dash = SearchDashboard(space=editor); dash     # press Run, then Stop
+    dash.result                                    # the last run's SearchResult
+"""
+from nasbook.viz.widgets.dashboard import SearchDashboard
+from nasbook.viz.widgets.live import LiveView, render_png, top_table_html
+from nasbook.viz.widgets.space_editor import SpaceEditor
+
+__all__ = ["LiveView", "SearchDashboard", "SpaceEditor", "render_png", "top_table_html"]
