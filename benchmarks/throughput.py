@@ -37,7 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's 
 from nasbook import Evaluator, SearchSpace  # noqa: E402
 from nasbook.device import resolve_device  # noqa: E402
 from nasbook.spaces.mlp import ACTIVATION_LAYERS, OPTIMIZER_CLASSES, dropout, init_linear  # noqa: E402
-from nasbook.spaces.space import ARTICLE_SPACE  # noqa: E402
+from nasbook.spaces.mlp import ARTICLE_SPACE  # noqa: E402
 from nasbook.tasks import make_task  # noqa: E402
 
 SEED_EPOCHS = 10

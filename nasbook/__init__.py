@@ -10,7 +10,8 @@ from nasbook.evaluation.training import PROTOCOLS, Evaluator, Protocol  # noqa: 
 from nasbook.loop.result import SearchResult  # noqa: E402
 from nasbook.loop.runlog import load_trials, read_log  # noqa: E402
 from nasbook.loop.outer import search  # noqa: E402
-from nasbook.spaces.space import ARTICLE_SPACE, SearchSpace  # noqa: E402
+from nasbook.spaces.mlp import ARTICLE_SPACE  # noqa: E402
+from nasbook.spaces.space import SearchSpace  # noqa: E402
 from nasbook.strategies import STRATEGIES, Strategy, make_strategy  # noqa: E402
 from nasbook.tasks import Task, make_task  # noqa: E402
 from nasbook.trial import Trial  # noqa: E402

@@ -16,6 +16,7 @@ Built-in tasks, none downloaded:
 from __future__ import annotations
 
 import hashlib
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,8 +43,14 @@ class Task:
     seed: int = 0
 
     @property
+    def input_shape(self) -> tuple[int, ...]:
+        """The shape of one input: ``(features,)`` for a table, ``(channels, height, width)`` for images."""
+        return tuple(int(n) for n in self.X_train.shape[1:])
+
+    @property
     def in_features(self) -> int:
-        return int(self.X_train.shape[1])
+        """Numbers per input (the product of :attr:`input_shape`): what a first Linear layer sees."""
+        return math.prod(self.input_shape)
 
     @property
     def out_features(self) -> int:
@@ -63,7 +70,8 @@ class Task:
     def describe(self) -> str:
         return (f"task {self.name!r}: {len(self.X_train)} train / {len(self.X_val)} val"
                 + (f" / {len(self.X_test)} test" if self.X_test is not None else "")
-                + f" rows, {self.in_features} -> {self.out_features}, loss {self.loss}")
+                + f" rows, {self.in_features if len(self.input_shape) == 1 else self.input_shape}"
+                f" -> {self.out_features}, loss {self.loss}")
 
     @classmethod
     def from_arrays(cls, name: str, X_train: Any, y_train: Any, X_val: Any, y_val: Any,
@@ -71,8 +79,9 @@ class Task:
                     seed: int = 0) -> "Task":
         """Build a task from numpy arrays or tensors, refusing data that cannot train.
 
-        Checks: 2-D inputs, matching row counts, no empty split, no NaN/inf, the same
-        number of features in every split, integer class labels for cross-entropy.
+        Checks: inputs of at least 2 dimensions (rows, features...) — a table, or images as
+        (rows, channels, height, width) —, matching row counts, no empty split, no NaN/inf,
+        the same input shape in every split, integer class labels for cross-entropy.
         """
         check_choice("loss", loss, LOSSES)
         if not isinstance(name, str) or not name.strip():
@@ -84,8 +93,9 @@ class Task:
         for split, (X, y) in splits.items():
             X = _as_tensor(f"X_{split}", X, torch.float32)
             y = _as_tensor(f"y_{split}", y, torch.long if loss == "cross_entropy" else torch.float32)
-            if X.ndim != 2:
-                raise fail(f"X_{split}.shape", tuple(X.shape), "a 2-D array (rows, features)")
+            if X.ndim < 2:
+                raise fail(f"X_{split}.shape", tuple(X.shape), "a 2-D array (rows, features), or one "
+                           "of more dimensions such as (rows, channels, height, width)")
             if loss == "mse" and y.ndim == 1:
                 y = y[:, None]
             if loss == "mse" and y.ndim != 2:
@@ -100,13 +110,15 @@ class Task:
             if len(X) != len(y):
                 raise fail(f"len(y_{split})", len(y), f"the same number of rows as X_{split} ({len(X)})")
             tensors[f"X_{split}"], tensors[f"y_{split}"] = X, y
-        width = tensors["X_train"].shape[1]
-        if width == 0:
+        shape = tuple(tensors["X_train"].shape[1:])
+        if math.prod(shape) == 0:
             raise fail("X_train.shape", tuple(tensors["X_train"].shape), "at least one feature (column)")
         for split in splits:
-            if tensors[f"X_{split}"].shape[1] != width:
-                raise fail(f"X_{split}.shape[1]", tensors[f"X_{split}"].shape[1],
-                           f"{width} features, as in X_train")
+            got = tuple(tensors[f"X_{split}"].shape[1:])
+            if got != shape and len(shape) == len(got) == 1:
+                raise fail(f"X_{split}.shape[1]", got[0], f"{shape[0]} features, as in X_train")
+            if got != shape:
+                raise fail(f"X_{split}.shape[1:]", got, f"{shape}, the shape of one input in X_train")
             if loss == "mse" and tensors[f"y_{split}"].shape[1] != tensors["y_train"].shape[1]:
                 raise fail(f"y_{split}.shape[1]", tensors[f"y_{split}"].shape[1],
                            f"{tensors['y_train'].shape[1]} target columns, as in y_train")

@@ -65,13 +65,19 @@ def test_user_space_from_plain_dict():
     ({"learning_rate": [1.5]}, ["learning_rate", "1.5", "(0, 1)"]),
     ({"learning_rate": [0.0]}, ["learning_rate", "0.0", "(0, 1)"]),
     ({"dropout_rate": [1.0]}, ["dropout_rate", "1.0", "[0.0, 1.0)"]),
-    ({"depth": [1, 2]}, ["space key", "'depth'", "num_hidden_layers"]),
     ({"hidden_layer_size": 64}, ["hidden_layer_size", "64", "list"]),
 ])
 def test_invalid_spaces_name_key_value_and_what_is_allowed(choices, words):
     with pytest.raises(NasbookError) as err:
         SearchSpace(choices)
     for word in words:
+        assert word in str(err.value)
+
+
+def test_a_key_the_family_does_not_know_is_refused_when_the_family_is_named():
+    with pytest.raises(NasbookError) as err:
+        SearchSpace({"depth": [1, 2]}, family="mlp")
+    for word in ("space key", "'depth'", "num_hidden_layers", "mlp"):
         assert word in str(err.value)
 
 

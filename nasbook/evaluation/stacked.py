@@ -28,7 +28,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from nasbook.spaces.mlp import ACTIVATION_LAYERS
+from nasbook.spaces.mlp import MLP, MLP_FAMILY, dropout
 from nasbook.evaluation.stacked_optim import ORDER, StackedOptimizer, per_member
 from nasbook.tasks import Task
 from nasbook.trial import Trial
@@ -36,36 +36,26 @@ from nasbook.trial import Trial
 
 def group_key(arch: dict[str, Any]) -> tuple:
     """Architectures with equal keys can be stacked: same layer sizes, same activation."""
-    return (arch["num_hidden_layers"], arch["hidden_layer_size"], arch["activation_function"])
-
-
-def initial_weights(sizes: list[int], seed: int) -> list[tuple[Tensor, Tensor]]:
-    """The (weight, bias) pairs ``models.MLP`` starts from for ``seed``: same draws, same order."""
-    g = torch.Generator().manual_seed(seed)
-    layers = []
-    for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
-        bound = 1.0 / math.sqrt(fan_in)
-        weight = torch.empty(fan_out, fan_in).uniform_(-bound, bound, generator=g)
-        bias = torch.empty(fan_out).uniform_(-bound, bound, generator=g)
-        layers.append((weight, bias))
-    return layers
+    return MLP_FAMILY.stack_key(arch)
 
 
 class Population:
-    """The stacked weights, dropout rates and dropout generators of P same-shape MLPs."""
+    """The stacked weights of P same-shape MLPs, each member built as its one-by-one run builds it."""
 
-    def __init__(self, archs: Sequence[dict[str, Any]], seeds: Sequence[int], in_features: int,
-                 out_features: int, device: torch.device) -> None:
-        layers, width, activation = group_key(archs[0])
-        self.sizes = [in_features] + [width] * layers + [out_features]
-        self.activation = ACTIVATION_LAYERS[activation]()
-        starts = [initial_weights(self.sizes, seed) for seed in seeds]
-        self.weights = [torch.stack([s[i][0] for s in starts]).to(device).requires_grad_()
+    def __init__(self, archs: Sequence[dict[str, Any]], seeds: Sequence[int], task: Task,
+                 device: torch.device) -> None:
+        self.members: list[MLP] = [MLP_FAMILY.build(arch, task, seed) for arch, seed in zip(archs, seeds)]
+        first = self.members[0]
+        self.sizes = [first.hidden[0].in_features if first.hidden else first.head.in_features]
+        self.sizes += [layer.out_features for layer in [*first.hidden, first.head]]
+        self.activation = first.activation
+        layers = [[*m.hidden, m.head] for m in self.members]
+        self.weights = [torch.stack([ls[i].weight.detach() for ls in layers]).to(device).requires_grad_()
                         for i in range(len(self.sizes) - 1)]  # [P, out, in]
-        self.biases = [torch.stack([s[i][1] for s in starts])[:, None, :].to(device).requires_grad_()
+        self.biases = [torch.stack([ls[i].bias.detach() for ls in layers])[:, None, :].to(device).requires_grad_()
                        for i in range(len(self.sizes) - 1)]  # [P, 1, out]
-        self.rates = [float(a["dropout_rate"]) for a in archs]
-        self.generators = [torch.Generator(device=device).manual_seed(seed) for seed in seeds]
+        self.rates = [m.dropout_rate for m in self.members]
+        self.device = device
 
     def parameters(self) -> list[Tensor]:
         return [*self.weights, *self.biases]
@@ -88,17 +78,10 @@ class Population:
         return x
 
     def dropout(self, x: Tensor) -> Tensor:
-        """Inverted dropout: member i's mask is drawn as ``models.dropout`` draws it, from member
-        i's own generator, and applied in the same order (``x * keep / (1 - rate)``); members
-        without dropout keep every unit."""
-        keep = torch.empty_like(x)
-        for i, (rate, g) in enumerate(zip(self.rates, self.generators)):
-            if rate > 0:
-                keep[i] = torch.rand(x.shape[1:], generator=g, device=x.device) >= rate
-            else:
-                keep[i] = 1.0
-        scale = torch.tensor([1.0 - rate for rate in self.rates], dtype=x.dtype, device=x.device)
-        return x * keep / scale.view(-1, *([1] * (x.dim() - 1)))
+        """Member i's inverted dropout is its own network's (``spaces.mlp.dropout``, masks from
+        its generator); members without dropout keep every unit."""
+        return torch.stack([dropout(x[i], rate, member.masks(self.device)) if rate > 0 else x[i]
+                            for i, (rate, member) in enumerate(zip(self.rates, self.members))])
 
     def keep(self, index: Sequence[int]) -> None:
         """Keep only the members at positions ``index`` (drop diverged ones)."""
@@ -106,7 +89,7 @@ class Population:
         self.weights = [w.detach()[rows].requires_grad_() for w in self.weights]
         self.biases = [b.detach()[rows].requires_grad_() for b in self.biases]
         self.rates = [self.rates[i] for i in index]
-        self.generators = [self.generators[i] for i in index]
+        self.members = [self.members[i] for i in index]
 
 
 def member_losses(out: Tensor, y: Tensor, loss: str) -> Tensor:
@@ -129,7 +112,7 @@ def train_population(archs: Sequence[dict[str, Any]], seeds: Sequence[int], task
     start = time.perf_counter()
     order = sorted(range(len(archs)), key=lambda i: ORDER.index(archs[i]["optimizer"]))
     archs, seeds = [archs[i] for i in order], [seeds[i] for i in order]
-    pop = Population(archs, seeds, task.in_features, task.out_features, device)
+    pop = Population(archs, seeds, task, device)
     optimizer = StackedOptimizer([a["optimizer"] for a in archs], [a["learning_rate"] for a in archs])
     X, y = task.X_train.to(device), task.y_train.to(device)
     X_val, y_val = task.X_val.to(device), task.y_val.to(device)

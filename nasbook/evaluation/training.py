@@ -30,9 +30,10 @@ from torch import nn
 
 from nasbook.device import describe_device, resolve_device
 from nasbook.evaluation.executors import run_jobs
-from nasbook.spaces.mlp import MLP, count_parameters, make_optimizer
+from nasbook.spaces.family import ModelFamily, make_family
+from nasbook.spaces.space import SearchSpace
+from nasbook.spaces.mlp import MLP_FAMILY, count_parameters
 from nasbook.evaluation.stacked import group_key, train_population
-from nasbook.spaces.space import DEFAULTS, KEY_RULES, _check_value
 from nasbook.tasks import Task, make_task
 from nasbook.trial import Trial
 from nasbook.validation import check_choice, check_int, check_seed, fail
@@ -72,16 +73,6 @@ def make_protocol(protocol: "str | Protocol") -> Protocol:
     return PROTOCOLS[check_choice("protocol", protocol, PROTOCOLS)]
 
 
-def complete_arch(arch: Mapping[str, Any]) -> dict[str, Any]:
-    """Validate an architecture's values and fill keys it leaves out from DEFAULTS."""
-    if not isinstance(arch, Mapping):
-        raise fail("arch", arch, "a dict with keys from " + ", ".join(KEY_RULES))
-    for key in arch:
-        if key not in KEY_RULES:
-            raise fail("arch key", key, "one of " + ", ".join(KEY_RULES))
-    return {k: _check_value(k, arch[k], "arch") if k in arch else DEFAULTS[k] for k in KEY_RULES}
-
-
 def loss_function(task: Task) -> nn.Module:
     return nn.CrossEntropyLoss() if task.loss == "cross_entropy" else nn.MSELoss()
 
@@ -103,7 +94,9 @@ class Evaluator:
     population_floats = 2 ** 21  # 8 MB of activations: on a CPU, larger groups fall out of cache
 
     def __init__(self, task: "str | Task" = "synthetic", protocol: "str | Protocol" = "default",
-                 device: "str | torch.device" = "auto", cache: bool = True, batched: bool | None = None) -> None:
+                 device: "str | torch.device" = "auto", cache: bool = True, batched: bool | None = None,
+                 family: "str | ModelFamily" = MLP_FAMILY) -> None:
+        self.family = make_family(family)
         self.task = make_task(task)
         self.protocol = make_protocol(protocol)
         self.device = resolve_device(device)
@@ -114,6 +107,13 @@ class Evaluator:
         return (f"{self.task.describe()}; protocol {self.protocol.name!r} "
                 f"({self.protocol.epochs} epochs, batch {self.protocol.batch_size or 'full'}). "
                 + describe_device(self.device))
+
+    def check_space(self, space: "SearchSpace") -> None:
+        """Refuse, before any training, a space whose architectures this evaluator cannot build."""
+        if space.family is not None and space.family is not self.family:
+            raise fail("space", f"a space of the {space.family.name} family",
+                       f"a space of this evaluator's family, {self.family.name} (Evaluator(family=...))")
+        self.family.check_choices(space.choices)
 
     # -- the public interface every evaluator shares ----------------------------------
     def evaluate(self, arch: Mapping[str, Any], seed: int = 0) -> Trial:
@@ -136,7 +136,7 @@ class Evaluator:
         seeds = list(seed) if hasattr(seed, "__iter__") else [seed] * len(archs)
         if len(seeds) != len(archs):
             raise fail("seed", f"{len(seeds)} seeds", f"one int, or one seed per architecture ({len(archs)})")
-        fulls = [complete_arch(arch) for arch in archs]  # every arch is checked before any training
+        fulls = [self.family.complete(arch) for arch in archs]  # every arch is checked before any training
         seeds = [check_seed("seed", s) for s in seeds]
         keys = [self._key(full, s) for full, s in zip(fulls, seeds)]
         todo, planned = [], set()
@@ -169,7 +169,7 @@ class Evaluator:
     def remember(self, trial: Trial) -> None:
         """Put a trial trained earlier (replayed from a run log) into the cache."""
         if self.cache is not None and not trial.cached and not trial.extras.get("worker_error"):
-            self.cache.setdefault(self._key(complete_arch(trial.arch), trial.seed), trial)
+            self.cache.setdefault(self._key(self.family.complete(trial.arch), trial.seed), trial)
 
     def _key(self, full: dict[str, Any], seed: int) -> tuple:
         return (tuple(sorted(full.items())), seed, self.protocol, self.task.name, self.task.seed)
@@ -244,9 +244,8 @@ class Evaluator:
         """Train a fresh network for ``arch`` from ``seed`` and score it (no cache)."""
         task, protocol, device = self.task, self.protocol, self.device
         start = time.perf_counter()
-        model = MLP(arch, task.in_features, task.out_features, seed=seed).to(device)
-        model.mask_generator = torch.Generator(device=device).manual_seed(seed)
-        optimizer = make_optimizer(arch, model.parameters())
+        model = self.family.build(arch, task, seed).to(device)
+        optimizer = self.family.make_optimizer(arch, model.parameters())
         criterion = loss_function(task)
         X, y = task.X_train.to(device), task.y_train.to(device)
         X_val, y_val = task.X_val.to(device), task.y_val.to(device)

@@ -23,6 +23,7 @@ from nasbook.evaluation.training import Evaluator
 from nasbook.loop.result import SearchResult
 from nasbook.loop.resume import open_replay
 from nasbook.loop.runlog import RunLog, no_interrupt
+from nasbook.spaces.mlp import MLP_FAMILY
 from nasbook.spaces.space import SearchSpace, as_space
 from nasbook.strategies import Strategy, make_strategy
 from nasbook.trial import Trial
@@ -66,8 +67,10 @@ def search(strategy: "str | Strategy" = "random", *, mode: str = "default",
     check_arguments(log=log, resume=resume, callback=callback, stop=stop, evaluator=evaluator)
     space = as_space(space)
     strategy = make_strategy(strategy, mode=mode)
-    if evaluator is None:
-        evaluator = Evaluator(task=task, protocol=protocol, device=device)
+    if evaluator is None:  # train networks of the space's family (the article's MLP for a plain space)
+        evaluator = Evaluator(task=task, protocol=protocol, device=device, family=space.family or MLP_FAMILY)
+    if isinstance(evaluator, Evaluator):
+        evaluator.check_space(space)
     should_stop = (stop.is_set if isinstance(stop, threading.Event) else stop) or (lambda: False)
 
     strategy.budget = budget  # read by strategies that plan their own cost (DARTS' supernet)

@@ -1,21 +1,42 @@
-"""Turn an architecture dict into a PyTorch network (a multilayer perceptron).
+"""The article's model family: a multilayer perceptron, and the article's search space.
 
-The network is ``[Linear -> activation -> dropout] × num_hidden_layers -> Linear``.
-Two details make trials reproducible and thread-safe without touching PyTorch's global
-random state:
+The network is ``[Linear -> activation -> dropout] × num_hidden_layers -> Linear``. Six keys
+describe it; half of them are really hyperparameters of its training (learning rate,
+optimiser, dropout), which is how the article frames NAS:
 
-* weights are initialised from an explicit ``torch.Generator`` (same scheme as
-  ``nn.Linear``'s default: uniform in ±1/sqrt(fan_in)), on the CPU, so the same seed gives
-  the same starting weights on every device;
-* dropout draws its masks from a generator the trainer passes in.
+=====================  ===========================  =========  ============================
+key                    may hold                     default    article's choices
+=====================  ===========================  =========  ============================
+num_hidden_layers      integers from 1 to 100       1          1, 2, 3, 4, 5
+hidden_layer_size      integers from 1 to 16384     64         32, 64, 128, 256, 512
+activation_function    ReLU, LeakyReLU, Tanh, ...   ReLU       ReLU, LeakyReLU, Tanh
+learning_rate          numbers in (0, 1)            0.001      0.1, 0.01, 0.001, 0.0001
+optimizer              Adam, SGD, RMSprop, AdamW    Adam       Adam, SGD, RMSprop
+dropout_rate           numbers in [0, 1)            0.0        0.0, 0.2, 0.4, 0.6
+=====================  ===========================  =========  ============================
+
+(5·5·3·4·3·4 = 3,600 architectures.) Two details make trials reproducible and thread-safe
+without touching PyTorch's global random state:
+
+* weights are initialised from an explicit ``torch.Generator`` (the scheme of ``nn.Linear``'s
+  default: uniform in ±1/sqrt(fan_in)), on the CPU, so a seed gives the same starting weights
+  on every device;
+* dropout draws its masks from the network's own generator, seeded with the same seed and
+  made on the device of the first batch it sees.
 """
 from __future__ import annotations
 
 import math
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 import torch
 from torch import nn
+
+from nasbook.spaces.family import ModelFamily
+from nasbook.validation import NasbookError, check_float, check_int, fail
+
+if TYPE_CHECKING:
+    from nasbook.tasks import Task
 
 ACTIVATION_LAYERS = {
     "ReLU": nn.ReLU, "LeakyReLU": nn.LeakyReLU, "Tanh": nn.Tanh, "Sigmoid": nn.Sigmoid,
@@ -25,6 +46,67 @@ OPTIMIZER_CLASSES = {
     "Adam": torch.optim.Adam, "SGD": torch.optim.SGD, "RMSprop": torch.optim.RMSprop,
     "AdamW": torch.optim.AdamW,
 }
+ACTIVATIONS = tuple(ACTIVATION_LAYERS)
+OPTIMIZERS = tuple(OPTIMIZER_CLASSES)
+MAX_VALUES = {"num_hidden_layers": 100, "hidden_layer_size": 16384}  # catch typos, not limit learning
+
+ARTICLE_SPACE: dict[str, list[Any]] = {
+    "num_hidden_layers": [1, 2, 3, 4, 5],
+    "hidden_layer_size": [32, 64, 128, 256, 512],
+    "activation_function": ["ReLU", "LeakyReLU", "Tanh"],
+    "learning_rate": [0.1, 0.01, 0.001, 0.0001],
+    "optimizer": ["Adam", "SGD", "RMSprop"],
+    "dropout_rate": [0.0, 0.2, 0.4, 0.6],
+}
+
+
+class MLPFamily(ModelFamily):
+    """The multilayer perceptrons of the article's space (any subset of its six keys)."""
+
+    name = "mlp"
+    rules = {
+        "num_hidden_layers": "an integer from 1 to 100",
+        "hidden_layer_size": "an integer from 1 to 16384",
+        "activation_function": "one of " + ", ".join(ACTIVATIONS),
+        "learning_rate": "a finite number in (0, 1)",
+        "optimizer": "one of " + ", ".join(OPTIMIZERS),
+        "dropout_rate": "a finite number in [0, 1)",
+    }
+    defaults = {"num_hidden_layers": 1, "hidden_layer_size": 64, "activation_function": "ReLU",
+                "learning_rate": 0.001, "optimizer": "Adam", "dropout_rate": 0.0}
+
+    def check_value(self, key: str, value: Any, field: str) -> Any:
+        field = f"{field}[{key!r}]"
+        if key in MAX_VALUES:
+            return check_int(field, value, minimum=1, maximum=MAX_VALUES[key])
+        if key in ("activation_function", "optimizer"):
+            names = ACTIVATIONS if key == "activation_function" else OPTIMIZERS
+            if not isinstance(value, str) or value not in names:
+                raise fail(field, value, self.rules[key])
+            return value
+        if key == "learning_rate":
+            try:
+                rate = check_float(field, value, 0.0, 1.0, high_open=True)
+            except NasbookError:
+                rate = 0.0
+            if rate == 0.0:
+                raise fail(field, value, self.rules[key])
+            return rate
+        return check_float(field, value, 0.0, 1.0, high_open=True)  # dropout_rate
+
+    def build(self, arch: Mapping[str, Any], task: "Task", seed: int = 0) -> "MLP":
+        return MLP(arch, task.in_features, task.out_features, seed=seed)
+
+    def make_optimizer(self, arch: Mapping[str, Any], params: Any) -> torch.optim.Optimizer:
+        """The optimiser and learning rate the architecture names (PyTorch's defaults otherwise)."""
+        return OPTIMIZER_CLASSES[arch["optimizer"]](params, lr=float(arch["learning_rate"]))
+
+    def stack_key(self, arch: Mapping[str, Any]) -> tuple:
+        """Same depth, width and activation: same layer shapes, so they can be stacked."""
+        return (arch["num_hidden_layers"], arch["hidden_layer_size"], arch["activation_function"])
+
+
+MLP_FAMILY = MLPFamily()
 
 
 def init_linear(layer: nn.Linear, generator: torch.Generator) -> None:
@@ -32,11 +114,15 @@ def init_linear(layer: nn.Linear, generator: torch.Generator) -> None:
     bound = 1.0 / math.sqrt(layer.in_features)
     with torch.no_grad():
         layer.weight.uniform_(-bound, bound, generator=generator)
-        layer.bias.uniform_(-bound, bound, generator=generator)
+        if layer.bias is not None:
+            layer.bias.uniform_(-bound, bound, generator=generator)
 
 
 class MLP(nn.Module):
-    """A plain multilayer perceptron described by an architecture dict."""
+    """A plain multilayer perceptron described by an architecture dict.
+
+    Inputs with more than one feature dimension (images) are flattened first.
+    """
 
     def __init__(self, arch: Mapping[str, Any], in_features: int, out_features: int,
                  seed: int = 0) -> None:
@@ -50,21 +136,30 @@ class MLP(nn.Module):
         g = torch.Generator().manual_seed(seed)
         for layer in [*self.hidden, self.head]:
             init_linear(layer, g)
-        self.mask_generator: torch.Generator | None = None  # set by the trainer for dropout
+        self.seed = seed
+        self.mask_generator: torch.Generator | None = None  # made at the first training batch
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.dim() > 2:
+            x = x.flatten(1)
         for layer in self.hidden:
             x = self.activation(layer(x))
             if self.training and self.dropout_rate > 0:
-                x = dropout(x, self.dropout_rate, self.mask_generator)
+                x = dropout(x, self.dropout_rate, self.masks(x.device))
         return self.head(x)
+
+    def masks(self, device: torch.device) -> torch.Generator:
+        """The generator of this network's dropout masks: seeded with its seed, on its device."""
+        if self.mask_generator is None:
+            self.mask_generator = torch.Generator(device=device).manual_seed(self.seed)
+        return self.mask_generator
 
 
 def dropout(x: torch.Tensor, rate: float, generator: torch.Generator | None) -> torch.Tensor:
-    """Inverted dropout with masks from ``generator`` (same maths as ``nn.Dropout``).
+    """Inverted dropout with masks from ``generator`` (the maths of ``nn.Dropout``).
 
-    ``nasbook.evaluation.stacked`` draws and applies the same masks, in the same order of operations,
-    for a stacked population; the shipped benchmark table was trained with exactly this.
+    The stacked population (:mod:`nasbook.evaluation.stacked`) calls this same function for
+    each member; the shipped benchmark table was trained with exactly this formula.
     """
     keep = torch.rand(x.shape, generator=generator, device=x.device) >= rate
     return x * keep / (1.0 - rate)
@@ -72,8 +167,3 @@ def dropout(x: torch.Tensor, rate: float, generator: torch.Generator | None) -> 
 
 def count_parameters(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())
-
-
-def make_optimizer(arch: Mapping[str, Any], params: Any) -> torch.optim.Optimizer:
-    """The optimiser and learning rate the architecture names (PyTorch defaults otherwise)."""
-    return OPTIMIZER_CLASSES[arch["optimizer"]](params, lr=float(arch["learning_rate"]))

@@ -1,8 +1,14 @@
 """The search space: every architecture nasbook may propose.
 
 A search space is a set of named categorical choices. An *architecture* is a plain dict
-that picks one value per key, e.g. ``{"num_hidden_layers": 2, "hidden_layer_size": 64, ...}``.
-The article's space (6 keys, 5*5*3*4*3*4 = 3,600 architectures) is the built-in default.
+that picks one value per key, e.g. ``{"num_hidden_layers": 2, "hidden_layer_size": 64, ...}``
+or, for a cell, ``{"edge_1_0": "conv_3x3", "edge_2_0": "skip_connect", ...}``. The keys are
+anything you name; the space itself only knows the menu (size, sampling, mutation,
+neighbours, encoding). What an architecture *means* — the network it becomes — is its
+:class:`~nasbook.spaces.family.ModelFamily`'s business: ``space.family``.
+
+The article's space (6 keys, 5*5*3*4*3*4 = 3,600 architectures of the MLP family) is the
+built-in default.
 
 Why categorical? Every NAS strategy here (random, RL, evolution, DARTS) reasons about a
 finite menu per key; "integer or float" would only add bookkeeping without teaching more.
@@ -10,93 +16,73 @@ finite menu per key; "integer or float" would only add bookkeeping without teach
 from __future__ import annotations
 
 import itertools
+import math
 from typing import Any, Iterator, Mapping
 
 import numpy as np
 
-from nasbook.validation import NasbookError, check_float, check_int, fail
+from nasbook.spaces.family import ModelFamily, family_for, make_family
+from nasbook.spaces.mlp import ARTICLE_SPACE
+from nasbook.validation import check_int, fail
 
 Arch = dict[str, Any]
-
-ACTIVATIONS = ("ReLU", "LeakyReLU", "Tanh", "Sigmoid", "GELU", "ELU", "SiLU", "Identity")
-OPTIMIZERS = ("Adam", "SGD", "RMSprop", "AdamW")
-
-# Upper limits that catch typos (a width of 1,000,000 would exhaust the memory, not teach).
-MAX_VALUES = {"num_hidden_layers": 100, "hidden_layer_size": 16384}
-
-# What each key may hold, and the value an MLP uses when a space leaves the key out.
-KEY_RULES: dict[str, tuple[str, Any]] = {
-    "num_hidden_layers": ("integers from 1 to 100", 1),
-    "hidden_layer_size": ("integers from 1 to 16384", 64),
-    "activation_function": ("names from " + ", ".join(ACTIVATIONS), "ReLU"),
-    "learning_rate": ("numbers in (0, 1)", 0.001),
-    "optimizer": ("names from " + ", ".join(OPTIMIZERS), "Adam"),
-    "dropout_rate": ("numbers in [0, 1)", 0.0),
-}
-DEFAULTS: dict[str, Any] = {key: rule[1] for key, rule in KEY_RULES.items()}
-
-ARTICLE_SPACE: dict[str, list[Any]] = {
-    "num_hidden_layers": [1, 2, 3, 4, 5],
-    "hidden_layer_size": [32, 64, 128, 256, 512],
-    "activation_function": ["ReLU", "LeakyReLU", "Tanh"],
-    "learning_rate": [0.1, 0.01, 0.001, 0.0001],
-    "optimizer": ["Adam", "SGD", "RMSprop"],
-    "dropout_rate": [0.0, 0.2, 0.4, 0.6],
-}
+CHOICE_TYPES = "strings, numbers, True/False or None"
 
 
-def _check_value(key: str, value: Any, where: str) -> Any:
-    """Validate one choice of one key; return it normalised (ints stay ints)."""
-    field = f"{where}[{key!r}]"
-    if key in ("num_hidden_layers", "hidden_layer_size"):
-        return check_int(field, value, minimum=1, maximum=MAX_VALUES[key])
-    if key == "activation_function":
-        if value not in ACTIVATIONS:
-            raise fail(field, value, "one of " + ", ".join(ACTIVATIONS))
+def plain_choice(value: Any, field: str) -> Any:
+    """A choice as plain JSON-ready Python (``numpy.int64(2)`` -> ``2``), or an error."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if value is None or isinstance(value, (str, bool, int)):
         return value
-    if key == "optimizer":
-        if value not in OPTIMIZERS:
-            raise fail(field, value, "one of " + ", ".join(OPTIMIZERS))
+    if isinstance(value, float) and math.isfinite(value):
         return value
-    if key == "learning_rate":
-        try:
-            number = check_float(field, value, 0.0, 1.0, high_open=True)
-        except NasbookError:
-            number = 0.0
-        if number == 0.0:
-            raise fail(field, value, "a finite number in (0, 1)")
-        return number
-    return check_float(field, value, 0.0, 1.0, high_open=True)  # dropout_rate
+    raise fail(field, value, f"{CHOICE_TYPES} (a run log stores choices as JSON)")
 
 
 class SearchSpace:
-    """A validated, ordered set of categorical choices.
+    """A validated, ordered set of named categorical choices, and the family that builds them.
 
     >>> space = SearchSpace({"num_hidden_layers": [1, 2], "activation_function": ["ReLU", "Tanh"]})
-    >>> space.size
-    4
+    >>> space.size, space.family.name
+    (4, 'mlp')
+    >>> SearchSpace({"edge_1_0": ["none", "skip_connect", "conv_3x3"]}).family is None
+    True
 
-    Keys the space leaves out are fixed at :data:`DEFAULTS` when a model is built.
+    Args:
+        choices: key -> list (or tuple) of distinct choices: strings, numbers, True/False or
+            None. ``None`` is the article's space.
+        family: the :class:`~nasbook.spaces.family.ModelFamily` (or its name, ``"mlp"``) whose
+            networks these are; its rules check every choice, and keys the space leaves out
+            take its defaults when a network is built. ``None`` picks the shipped family whose
+            keys include all of the space's (the MLP's six keys -> ``"mlp"``), else none: a
+            plain space, for a toy or lookup-table evaluator, or one you give a family later.
     """
 
-    def __init__(self, choices: Mapping[str, list[Any]] | None = None) -> None:
+    def __init__(self, choices: Mapping[str, list[Any]] | None = None,
+                 family: "str | ModelFamily | None" = None) -> None:
         choices = ARTICLE_SPACE if choices is None else choices
         if not isinstance(choices, Mapping) or not choices:
-            raise fail("space", choices, "a non-empty dict of key -> list of choices, keys from "
-                       + ", ".join(KEY_RULES))
-        self.choices: dict[str, list[Any]] = {}
+            raise fail("space", choices, "a non-empty dict of key -> list of choices")
+        plain: dict[str, list[Any]] = {}
         for key, values in choices.items():
-            if key not in KEY_RULES:
-                raise fail("space key", key, "one of " + ", ".join(KEY_RULES))
-            if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
-                raise fail(f"space[{key!r}]", values, "a list of choices")
-            values = [_check_value(key, v, "space") for v in values]
+            if not isinstance(key, str) or not key:
+                raise fail("space key", key, "a non-empty string")
+            if not isinstance(values, (list, tuple)):
+                raise fail(f"space[{key!r}]", values, "a list of choices (or a tuple; a set or a dict has "
+                           "no fixed order, so a run could not be repeated or resumed)")
             if not values:
-                raise fail(f"space[{key!r}]", values, f"at least one choice ({KEY_RULES[key][0]})")
-            if len(set(values)) != len(values):
-                dup = next(v for v in values if values.count(v) > 1)
+                raise fail(f"space[{key!r}]", list(values), "at least one choice")
+            plain[key] = list(values)
+        self.family = family_for(list(plain)) if family is None else make_family(family)
+        if self.family is not None:  # its rules first: they say best what a key may hold
+            plain = self.family.check_choices(plain)
+        for key, values in plain.items():
+            values = plain[key] = [plain_choice(v, f"space[{key!r}]") for v in values]
+            if len(set(map(typed, values))) != len(values):
+                dup = next(v for v in values if [typed(x) for x in values].count(typed(v)) > 1)
                 raise fail(f"space[{key!r}]", values, f"distinct choices ({dup!r} appears twice)")
-            self.choices[key] = values
+        self.choices = plain
 
     # -- basic facts -------------------------------------------------------------------
     @property
@@ -112,17 +98,20 @@ class SearchSpace:
         return self.size
 
     def __repr__(self) -> str:
-        return f"SearchSpace({self.choices!r})"
+        family = "" if self.family in (None, family_for(self.keys)) else f", family={self.family.name!r}"
+        return f"SearchSpace({self.choices!r}{family})"
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, SearchSpace) and self.choices == other.choices
+        return (isinstance(other, SearchSpace) and self.family is other.family
+                and {k: list(map(typed, v)) for k, v in self.choices.items()}
+                == {k: list(map(typed, v)) for k, v in other.choices.items()})
 
     def to_dict(self) -> dict[str, list[Any]]:
         return {k: list(v) for k, v in self.choices.items()}
 
     # -- architectures -----------------------------------------------------------------
-    def validate(self, arch: Any, field: str = "arch") -> Arch:
-        """Return ``arch`` if it picks one allowed value for every key, else raise."""
+    def encode(self, arch: Any, field: str = "arch") -> tuple[int, ...]:
+        """Architecture -> tuple of choice indices (one per key); raises if ``arch`` is not in the space."""
         if not isinstance(arch, Mapping):
             raise fail(field, arch, "a dict with keys " + ", ".join(self.keys))
         missing = [k for k in self.keys if k not in arch]
@@ -130,19 +119,26 @@ class SearchSpace:
         if missing or extra:
             raise fail(field, dict(arch), f"exactly the keys {self.keys} "
                        f"(missing {missing}, unexpected {extra})")
-        for key, values in self.choices.items():
-            if arch[key] not in values:
-                raise fail(f"{field}[{key!r}]", arch[key], f"one of {values}")
-        return {k: arch[k] for k in self.keys}
+        return tuple(self.position(key, arch[key], field) for key in self.keys)
+
+    def validate(self, arch: Any, field: str = "arch") -> Arch:
+        """``arch`` in the space's own terms (its keys in order, its values), or an error."""
+        return self.decode(self.encode(arch, field))
+
+    def position(self, key: str, value: Any, field: str = "arch") -> int:
+        """Where ``value`` stands among ``key``'s choices. Types count: ``True`` is not ``1``
+        and ``2.0`` is not ``2``; a numpy scalar counts as its Python value."""
+        if isinstance(value, np.generic):
+            value = value.item()
+        for i, choice in enumerate(self.choices[key]):
+            if type(choice) is type(value) and choice == value:
+                return i
+        raise fail(f"{field}[{key!r}]", value, f"one of {self.choices[key]}")
 
     def complete(self, arch: Mapping[str, Any]) -> Arch:
-        """The architecture with the keys this space leaves out filled by DEFAULTS."""
-        return {**DEFAULTS, **arch}
-
-    def encode(self, arch: Mapping[str, Any]) -> tuple[int, ...]:
-        """Architecture -> tuple of choice indices (one per key)."""
-        arch = self.validate(arch)
-        return tuple(self.choices[k].index(arch[k]) for k in self.keys)
+        """The whole architecture a network is built from: the keys this space leaves out are
+        filled with its family's defaults (a plain space has nothing to fill)."""
+        return dict(arch) if self.family is None else self.family.complete(arch)
 
     def decode(self, indices: Any) -> Arch:
         """Tuple of choice indices -> architecture."""
@@ -175,18 +171,23 @@ class SearchSpace:
 
     def mutate(self, arch: Mapping[str, Any], rng: np.random.Generator) -> Arch:
         """Change one randomly chosen key to a *different* value (keys with one choice stay)."""
-        arch = self.validate(arch)
+        current = dict(zip(self.keys, self.encode(arch)))
         keys = [k for k in self.keys if len(self.choices[k]) > 1]
         if not keys:
-            return arch
+            return self.validate(arch)
         key = keys[int(rng.integers(len(keys)))]
-        others = [v for v in self.choices[key] if v != arch[key]]
-        return {**arch, key: others[int(rng.integers(len(others)))]}
+        others = [i for i in range(len(self.choices[key])) if i != current[key]]
+        return self.decode([others[int(rng.integers(len(others)))] if k == key else current[k] for k in self.keys])
 
     def neighbours(self, arch: Mapping[str, Any]) -> list[Arch]:
         """All architectures that differ from ``arch`` in exactly one key."""
-        arch = self.validate(arch)
-        return [{**arch, key: v} for key in self.keys for v in self.choices[key] if v != arch[key]]
+        arch, current = self.validate(arch), dict(zip(self.keys, self.encode(arch)))
+        return [{**arch, key: v} for key in self.keys for i, v in enumerate(self.choices[key]) if i != current[key]]
+
+
+def typed(value: Any) -> tuple[type, Any]:
+    """A choice with its type, so that ``True`` and ``1`` (equal in Python) stay distinct."""
+    return (type(value), value)
 
 
 def as_space(space: "SearchSpace | Mapping[str, list[Any]] | None") -> SearchSpace:

@@ -40,7 +40,8 @@ import torch
 
 from nasbook.oneshot.architect import PASSES, Architect, weight_step
 from nasbook.evaluation.training import PROTOCOLS, loss_function
-from nasbook.spaces.space import DEFAULTS, Arch, SearchSpace
+from nasbook.spaces.mlp import MLP_FAMILY
+from nasbook.spaces.space import Arch, SearchSpace
 from nasbook.oneshot.supernet import SuperNet
 from nasbook.tasks import Task
 from nasbook.trial import Trial
@@ -117,7 +118,7 @@ class DARTS(Strategy):
         return max(1, math.floor(share * self.steps_per_evaluation / passes_per_epoch))
 
     def choices(self, key: str) -> list[Any]:
-        return self.space.choices.get(key, [DEFAULTS[key]])
+        return self.space.choices.get(key, [MLP_FAMILY.defaults[key]])
 
     def build(self) -> SuperNet:
         seed_mode = self.mode == "seed"

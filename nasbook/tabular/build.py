@@ -22,7 +22,8 @@ import numpy as np
 import torch
 
 from nasbook.evaluation.training import Evaluator, Protocol
-from nasbook.spaces.mlp import MLP
+from torch import nn
+
 from nasbook.spaces.space import SearchSpace, as_space
 from nasbook.trial import STATUSES
 
@@ -47,11 +48,11 @@ def empty_arrays(n_archs: int, seeds: tuple[int, ...], protocol: Protocol) -> di
 
 
 @torch.no_grad()
-def measure_latency(arch: dict[str, Any], in_features: int, out_features: int, rows: int = 200,
+def measure_latency(model: nn.Module, input_shape: tuple[int, ...], rows: int = 200,
                     repeats: int = 20) -> float:
-    """Median seconds of one forward pass over ``rows`` inputs on the CPU (eval mode)."""
-    model = MLP(arch, in_features, out_features, seed=0).eval()
-    x = torch.zeros(rows, in_features)
+    """Median seconds of one forward pass of ``model`` over ``rows`` inputs on the CPU (eval mode)."""
+    model = model.eval()
+    x = torch.zeros(rows, *input_shape)
     model(x)  # warm-up
     times = []
     for _ in range(repeats):
@@ -71,7 +72,7 @@ def build_table(space: "SearchSpace | None" = None, task: str = "synthetic",
     called after each architecture (progress bars, periodic saves).
     """
     space = as_space(space)
-    evaluator = Evaluator(task=task, protocol=protocol, device="cpu", cache=False)
+    evaluator = Evaluator(task=task, protocol=protocol, device="cpu", cache=False, family=space.family)
     archs = list(space.enumerate())
     arrays = empty_arrays(len(archs), tuple(seeds), protocol) if arrays is None else arrays
     for i in (range(len(archs)) if indices is None else indices):
@@ -87,7 +88,8 @@ def build_table(space: "SearchSpace | None" = None, task: str = "synthetic",
             for k, epoch in enumerate(protocol.checkpoints):
                 arrays["val_curve"][i, j, k] = trial.val_curve.get(str(epoch), math.nan)
             arrays["params"][i] = trial.params or arrays["params"][i]
-        arrays["latency"][i] = measure_latency(arch, evaluator.task.in_features, evaluator.task.out_features)
+        network = space.family.build(arch, evaluator.task, seed=0)
+        arrays["latency"][i] = measure_latency(network, evaluator.task.input_shape)
         arrays["done"][i] = True
         if on_arch is not None:
             on_arch(i, arrays)

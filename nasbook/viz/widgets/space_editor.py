@@ -12,7 +12,8 @@ from typing import Any, Callable, Mapping
 
 import ipywidgets as W
 
-from nasbook.spaces.space import ACTIVATIONS, ARTICLE_SPACE, OPTIMIZERS, SearchSpace, as_space
+from nasbook.spaces.mlp import ACTIVATIONS, ARTICLE_SPACE, OPTIMIZERS
+from nasbook.spaces.space import SearchSpace, as_space
 from nasbook.validation import NasbookError
 
 # Choices the editor offers beyond the starting space, so the space can grow too.
