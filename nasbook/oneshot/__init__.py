@@ -1,6 +1,6 @@
 """One-shot NAS: one supernet holds every architecture, so candidates share weights.
 
-* :mod:`.supernet`       – the supernet of the MLP space;
+* :mod:`.supernet`       – the one supernet of the MLP space, run relaxed (DARTS) or one path at a time;
 * :mod:`.architect`      – DARTS' outer step on the architecture parameters α;
 * :mod:`.weight_sharing` – train the supernet one sampled path at a time, score by inheritance.
 

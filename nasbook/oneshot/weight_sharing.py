@@ -5,11 +5,13 @@ single network that contains every candidate as a sub-network, and scores a cand
 running its slice of the shared weights — no training of its own (ENAS, Pham et al., 2018;
 single-path one-shot, Guo et al., 2020; DARTS is weight sharing too).
 
-Here the supernet is the deepest, widest MLP of the space. A candidate with depth ``d``, width
-``k`` and activation ``f`` uses the first ``d`` hidden layers, the first ``k`` units of each, the
-activation ``f``, and the output head of depth ``d`` (one head per depth, so a shallow network
+The supernet is :class:`~nasbook.oneshot.supernet.SuperNet`, the same network DARTS relaxes.
+Here it is run one *single path* at a time: a candidate with depth ``d``, width ``k`` and
+activation ``f`` uses the first ``d`` hidden layers, the first ``k`` units of each, the
+activation ``f``, and the exit head of depth ``d`` (one head per depth, so a shallow network
 does not have to share its output layer with a deep one). Every training step samples one
-candidate uniformly and trains its slice ("single-path", uniform sampling).
+candidate uniformly and trains its slice ("single-path", uniform sampling); the
+architecture parameters α are not used.
 
 Only the *structure* keys are shared (depth, width, activation); learning rate, optimiser and
 dropout describe how a network is trained, which one shared training cannot vary, so the
@@ -25,55 +27,18 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 import torch
-from torch import nn
-from torch.nn import functional as F
 
 from nasbook.device import resolve_device
 from nasbook.evaluation.training import loss_function
-from nasbook.spaces.mlp import ACTIVATION_LAYERS, init_linear
+from nasbook.oneshot.supernet import SuperNet
 from nasbook.spaces.space import SearchSpace, as_space
 from nasbook.tasks import Task, make_task
-from nasbook.validation import check_float, check_int, fail
-
-STRUCTURE_KEYS = ("num_hidden_layers", "hidden_layer_size", "activation_function")
-
-
-class OneShotNet(nn.Module):
-    """The widest, deepest MLP of ``space``; any architecture of the space is a slice of it."""
-
-    def __init__(self, space: "SearchSpace | Mapping[str, list[Any]] | None", in_features: int,
-                 out_features: int, seed: int = 0) -> None:
-        super().__init__()
-        self.space = as_space(space)
-        for key in STRUCTURE_KEYS:
-            if key not in self.space.choices:
-                raise fail("space", self.space.keys, "a space with the keys " + ", ".join(STRUCTURE_KEYS))
-        self.max_depth = max(self.space.choices["num_hidden_layers"])
-        self.max_width = max(self.space.choices["hidden_layer_size"])
-        sizes = [in_features] + [self.max_width] * self.max_depth
-        self.hidden = nn.ModuleList(nn.Linear(a, b) for a, b in zip(sizes[:-1], sizes[1:]))
-        self.heads = nn.ModuleList(nn.Linear(self.max_width, out_features) for _ in range(self.max_depth))
-        g = torch.Generator().manual_seed(seed)
-        for layer in [*self.hidden, *self.heads]:
-            init_linear(layer, g)
-        self.activations = {name: ACTIVATION_LAYERS[name]() for name in self.space.choices["activation_function"]}
-        self.steps = 0
-        self.seconds = 0.0
-
-    def forward(self, x: torch.Tensor, arch: Mapping[str, Any]) -> torch.Tensor:
-        """Run the sub-network ``arch`` describes, on its slice of the shared weights."""
-        depth, width = int(arch["num_hidden_layers"]), int(arch["hidden_layer_size"])
-        activation = self.activations[arch["activation_function"]]
-        for i in range(depth):
-            layer = self.hidden[i]
-            x = activation(F.linear(x, layer.weight[:width, : x.shape[1]], layer.bias[:width]))
-        head = self.heads[depth - 1]
-        return F.linear(x, head.weight[:, :width], head.bias)
+from nasbook.validation import check_float, check_int
 
 
 def train_supernet(space: "SearchSpace | Mapping[str, list[Any]] | None" = None, task: "str | Task" = "synthetic",
                    steps: int = 1000, batch_size: int = 64, lr: float = 0.01, seed: int = 0,
-                   device: Any = "auto") -> OneShotNet:
+                   device: Any = "auto") -> SuperNet:
     """Train a supernet for ``steps`` Adam steps, each on one uniformly sampled sub-network.
 
     Sampling and mini-batches come from ``seed``, so the same call gives the same weights on the
@@ -84,15 +49,16 @@ def train_supernet(space: "SearchSpace | Mapping[str, list[Any]] | None" = None,
     batch_size = check_int("batch_size", batch_size, minimum=1)
     lr = check_float("lr", lr, 0.0, 1.0, high_open=True)
     device = resolve_device(device)
-    net = OneShotNet(space, task.in_features, task.out_features, seed=seed).to(device)
+    space = as_space(space)
+    net = SuperNet.for_space(space, task.in_features, task.out_features, seed=seed).to(device)
     rng = np.random.default_rng([seed, 1])
-    optimizer = torch.optim.Adam(net.parameters(), lr=lr)
+    optimizer = torch.optim.Adam(net.weights(), lr=lr)
     criterion = loss_function(task)
     X, y = task.X_train.to(device), task.y_train.to(device)
     start = time.perf_counter()
     net.train()
     for _ in range(steps):
-        arch = net.space.sample(rng)
+        arch = space.sample(rng)  # one path, uniformly at random
         rows = torch.as_tensor(rng.choice(len(X), size=min(batch_size, len(X)), replace=False), device=device)
         optimizer.zero_grad()
         criterion(net(X[rows], arch), y[rows]).backward()
@@ -103,7 +69,7 @@ def train_supernet(space: "SearchSpace | Mapping[str, list[Any]] | None" = None,
 
 
 @torch.no_grad()
-def inherited_scores(net: OneShotNet, archs: Sequence[Mapping[str, Any]], task: "str | Task" = "synthetic") -> list[float]:
+def inherited_scores(net: SuperNet, archs: Sequence[Mapping[str, Any]], task: "str | Task" = "synthetic") -> list[float]:
     """Validation loss of each architecture with the weights it inherits (no training)."""
     task = make_task(task)
     device = next(net.parameters()).device
