@@ -16,7 +16,10 @@ from nasbook.strategies import STRATEGIES, Strategy, make_strategy  # noqa: E402
 from nasbook.tasks import Task, make_task  # noqa: E402
 from nasbook.trial import Trial  # noqa: E402
 from nasbook.validation import NasbookError  # noqa: E402
-from nasbook.assignments import check_strategy  # noqa: E402  (last: it builds on everything above)
+from nasbook.assignments import check_strategy  # noqa: E402  (it builds on everything above)
+from nasbook import moved  # noqa: E402  (0.1's module paths, e.g. nasbook.toy, still import)
+
+moved.install()
 
 __all__ = [
     "ARTICLE_SPACE", "PROTOCOLS", "STRATEGIES", "Evaluator", "NasbookError", "Protocol",
