@@ -9,55 +9,131 @@ Everything is JSON: nothing here unpickles anything.
 """
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import os
 import signal
+import stat
 import threading
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
-from nasbook.trial import Trial
+import numpy as np
+
+from nasbook.loop.lock import LogLock
+from nasbook.trial import STATUSES, Trial
 from nasbook.validation import NasbookError, fail
+
+HEADER_BYTES = 1 << 20  # a header is far smaller; a first line longer than this is no run log
 
 
 class RunLog:
-    """Append-only JSON-lines writer."""
+    """The one writer of a run log: append-only JSON lines, under a lock for the whole run.
+
+    ``open()`` comes first, before anything is read or trained: it refuses a path that is not
+    a regular file (a folder, a FIFO, a device) and takes the log's lock (:mod:`.lock`), so a
+    second search on the same log is refused before it trains. ``close()`` releases it.
+    """
 
     def __init__(self, path: "str | os.PathLike[str]") -> None:
         self.path = Path(path)
+        self.lock = LogLock(self.path)
+
+    def open(self) -> None:
+        """Check the path and take the lock (refusing, with a message, when another search holds it)."""
+        check_log_path(self.path)
+        self.lock.acquire()
+
+    def close(self) -> None:
+        self.lock.release()
 
     def start(self, header: dict[str, Any]) -> str | None:
         """Begin a fresh log at ``path`` with its header line.
 
-        A log already there that holds trials is not destroyed: it is moved to
-        ``<path>.bak`` (replacing an older one), and the returned note says so.
+        Nothing is ever destroyed. A run log already there that holds trials is moved aside to
+        the first free name of ``<path>.bak``, ``<path>.bak2``, ... (the returned note says
+        where); a file that is not a nasbook run log is refused, untouched.
         """
+        record = json.dumps({"kind": "header", **json_safe(header)}, allow_nan=False, default=_refuse)
+        kind = existing_kind(self.path)
+        if kind == "not a run log":
+            raise fail("log", str(self.path), "a new file or a nasbook run log; this file holds something "
+                       "else (its first line is not a run-log header), so it was left as it is")
         note = None
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            if self.path.is_file() and self.path.read_bytes().count(b"\n") > 1:
-                backup = self.path.with_name(self.path.name + ".bak")
+            if kind == "run log":
+                backup = free_backup_name(self.path)
                 os.replace(self.path, backup)
                 note = (f"{self.path} held an earlier run; it was moved to {backup} (to continue "
                         f"a run instead, pass resume=True / --resume)")
             with open(self.path, "w", encoding="utf-8") as f:
-                self._write(f, {"kind": "header", **header})
+                self._write_line(f, record)
         except OSError as err:
             raise fail("log", str(self.path), f"a file path nasbook can write ({err.strerror})") from None
         return note
 
+    def check_appendable(self) -> None:
+        """Refuse, before any training, a log that resuming could not append to (read-only, ...)."""
+        try:
+            with open(self.path, "a", encoding="utf-8"):
+                pass
+        except OSError as err:
+            raise fail("log", str(self.path), f"a run log nasbook can append to ({err.strerror})") from None
+
     def append(self, trial: Trial, **fields: Any) -> None:
         """Add one finished trial (plus any extra ``fields``, e.g. the strategy name)."""
-        with open(self.path, "a", encoding="utf-8") as f:
-            self._write(f, {"kind": "trial", **fields, **trial.to_dict()})
+        record = {"kind": "trial", **fields, **trial.to_dict()}
+        with open(self.path, "a", encoding="utf-8") as f:  # anything JSON cannot hold is written as text
+            self._write_line(f, json.dumps(json_safe(record), allow_nan=False, default=repr))
 
     @staticmethod
-    def _write(f: Any, record: dict[str, Any]) -> None:
-        f.write(json.dumps(json_safe(record), allow_nan=False) + "\n")
+    def _write_line(f: Any, line: str) -> None:
+        f.write(line + "\n")
         f.flush()
         os.fsync(f.fileno())
+
+
+def _refuse(value: Any) -> Any:
+    raise fail("log header", value, "values JSON can store (numbers, strings, lists, dicts): the header "
+               "describes the run so that it can be checked and resumed")
+
+
+def check_log_path(path: Path) -> None:
+    """Refuse a log path that is a folder or a special file (a FIFO would block forever)."""
+    if path.is_dir():
+        raise fail("log", str(path), "a file path, not a directory (e.g. 'run.jsonl')")
+    if path.exists() and not stat.S_ISREG(path.stat().st_mode):
+        raise fail("log", str(path), "a regular file (this is a FIFO, a device or a socket)")
+
+
+def existing_kind(path: Path) -> str:
+    """What is at ``path``: "nothing" (absent, empty, or a run log with no trial yet), "run log"
+    (a header and at least one more line) or "not a run log"."""
+    if not path.exists() or path.stat().st_size == 0:
+        return "nothing"
+    with open(path, "rb") as f:
+        head = f.read(HEADER_BYTES)
+    first, newline, rest = head.partition(b"\n")
+    if not newline:  # one unfinished line: a header cut off mid-write, or something else
+        return "nothing" if first.startswith(b'{"kind": "header"') else "not a run log"
+    try:
+        record = json.loads(first.decode("utf-8-sig"))
+    except ValueError:
+        return "not a run log"
+    if not isinstance(record, dict) or record.get("kind") != "header":
+        return "not a run log"
+    return "run log" if rest.strip() else "nothing"
+
+
+def free_backup_name(path: Path) -> Path:
+    """``<path>.bak``, or ``<path>.bak2``, ``.bak3``, ... — the first name nothing uses yet."""
+    for n in itertools.count(1):
+        backup = path.with_name(path.name + (".bak" if n == 1 else f".bak{n}"))
+        if not backup.exists():
+            return backup
+    raise AssertionError("unreachable")
 
 
 @contextmanager
@@ -85,7 +161,10 @@ def json_safe(value: Any) -> Any:
     """``value`` with every NaN/inf float replaced by None (strict JSON has no NaN).
 
     A diverged trial's training curve ends in NaN or inf; in the log that point reads null.
+    Numpy scalars and arrays become plain Python numbers and lists.
     """
+    if isinstance(value, (np.generic, np.ndarray)):
+        value = value.tolist()
     if isinstance(value, float):
         return value if math.isfinite(value) else None
     if isinstance(value, dict):
@@ -98,15 +177,21 @@ def json_safe(value: Any) -> Any:
 def read_log(path: "str | os.PathLike[str]") -> tuple[dict[str, Any], list[Trial], list[str]]:
     """Return ``(header, trials, warnings)`` from a run log.
 
-    A half-written *last* line (the process was killed mid-write) is skipped and reported
-    in ``warnings``; a broken line anywhere else means the file was damaged, and is refused
-    with the line number.
+    Harmless things are tolerated: a byte-order mark, blank lines. A half-written *last* line
+    (the process was killed mid-write: the file does not end with a newline) is skipped and
+    reported in ``warnings``. Anything else that is wrong — a broken line, a second header, a
+    trial with an impossible value such as a negative loss — means the file was damaged or
+    edited, and is refused with the line number and what is wrong.
     """
     path = Path(path)
     if not path.is_file():
         raise NasbookError(f"log={str(path)!r} is not allowed; the path of an existing run log (.jsonl) "
                            f"({'a directory' if path.is_dir() else 'no such file'})")
-    lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    data = path.read_bytes()
+    lines = data.decode("utf-8-sig", errors="replace").split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()  # the file ends with a newline, as a complete log does
+    cut_off = not data.endswith(b"\n")
     header: dict[str, Any] | None = None
     trials: list[Trial] = []
     warnings: list[str] = []
@@ -117,24 +202,39 @@ def read_log(path: "str | os.PathLike[str]") -> tuple[dict[str, Any], list[Trial
             record = json.loads(line)
             if not isinstance(record, dict) or record.get("kind") not in ("header", "trial"):
                 raise ValueError("not a nasbook record")
-            if record["kind"] == "trial":
-                trials.append(Trial.from_dict(record))
-            elif header is None and number == 1:
+            if header is None and record["kind"] != "header":
+                raise ValueError("a trial before the header")
+            if record["kind"] == "header":
+                if header is not None:
+                    raise ValueError("a second header")
                 header = record
             else:
-                raise ValueError("a second header")
+                trials.append(check_trial(record))
         except (ValueError, TypeError, KeyError) as err:
-            if number == len(lines) and not line.endswith("}"):
+            if number == len(lines) and cut_off:
                 warnings.append(f"{path}: line {number} is half-written (the run was cut off "
                                 f"mid-write); it was ignored")
                 continue
-            if number == 1:
+            if header is None:
                 break  # reported below: not a run log at all
             raise NasbookError(f"{path}: line {number} is not a valid run-log record ({err}); "
                                f"the log is damaged") from None
     if header is None:
         raise NasbookError(f"{path}: line 1 is not a run-log header; is this a nasbook run log?")
     return header, trials, warnings
+
+
+def check_trial(record: dict[str, Any]) -> Trial:
+    """A trial record as a Trial, refusing values no evaluation can produce (an edited log)."""
+    if not isinstance(record.get("arch"), dict):
+        raise ValueError(f"arch={record.get('arch')!r}: not an architecture dict")
+    if record.get("status", "ok") not in STATUSES:
+        raise ValueError(f"status={record.get('status')!r}: not one of {STATUSES}")
+    loss = record.get("val_loss")
+    if loss is not None and (isinstance(loss, bool) or not isinstance(loss, (int, float))
+                             or not math.isfinite(loss) or loss < 0):
+        raise ValueError(f"val_loss={loss!r}: a loss is a finite number >= 0, or null for a failure")
+    return Trial.from_dict(record)
 
 
 def load_trials(path: "str | os.PathLike[str]") -> "Any":
