@@ -142,19 +142,23 @@ def no_interrupt() -> Iterator[None]:
 
     Without this, a Ctrl-C landing between "written to the log" and "added to the result"
     would leave a trial in one and not the other. (Signals only reach the main thread;
-    elsewhere, e.g. the dashboard's worker thread, this does nothing.)
+    elsewhere, e.g. the dashboard's worker thread, this does nothing.) The handler that was
+    there before is always put back, even when another exception ends the block.
     """
     if threading.current_thread() is not threading.main_thread():
         yield
         return
     caught: list[int] = []
-    previous = signal.signal(signal.SIGINT, lambda number, frame: caught.append(number))
+    previous = signal.getsignal(signal.SIGINT)
+    if previous is None:  # installed by C code, not Python: put Python's default back afterwards
+        previous = signal.default_int_handler
     try:
+        signal.signal(signal.SIGINT, lambda number, frame: caught.append(number))
         yield
     finally:
         signal.signal(signal.SIGINT, previous)
-        if caught:
-            raise KeyboardInterrupt
+    if caught:
+        raise KeyboardInterrupt
 
 
 def json_safe(value: Any) -> Any:
