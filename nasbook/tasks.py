@@ -26,6 +26,7 @@ import torch
 from nasbook.validation import check_choice, check_int, check_seed, fail
 
 LOSSES = ("mse", "cross_entropy")
+MAX_CLASSES = 100_000  # a label of 10**12 would otherwise ask for 10**12 outputs
 
 
 @dataclass(frozen=True, eq=False)
@@ -105,6 +106,9 @@ class Task:
                     raise fail(f"y_{split}.shape", tuple(y.shape), "a 1-D array of class labels")
                 if len(y) and y.min() < 0:
                     raise fail(f"y_{split}", int(y.min()), "class labels >= 0")
+                if len(y) and y.max() >= MAX_CLASSES:
+                    raise fail(f"y_{split}", int(y.max()), f"class labels from 0 to {MAX_CLASSES - 1} "
+                               "(the network has one output per class, up to the largest label)")
             if len(X) == 0:
                 raise fail(f"X_{split}", "0 rows", "at least one row")
             if len(X) != len(y):
@@ -128,17 +132,27 @@ class Task:
 
 
 def _as_tensor(field: str, data: Any, dtype: torch.dtype) -> torch.Tensor:
+    """``data`` as a tensor of ``dtype``, refusing what is not plainly numbers.
+
+    Strings (even "1.5"), complex numbers and objects are refused rather than converted, and
+    so is a float too large for float32 (it would train as inf).
+    """
     if data is None:
         raise fail(field, None, "an array")
     try:
-        array = torch.as_tensor(np.asarray(data, dtype=np.float64) if not torch.is_tensor(data) else data)
+        kind = data.dtype.is_complex if torch.is_tensor(data) else np.asarray(data).dtype.kind
     except (TypeError, ValueError) as err:
         raise fail(field, type(data).__name__, f"a numeric array ({err})") from None
-    if not torch.isfinite(array.double()).all():
-        bad = int((~torch.isfinite(array.double())).sum())
-        raise fail(field, f"{bad} NaN/inf values", "finite numbers only")
-    if dtype == torch.long and not torch.equal(array.double(), array.double().round()):
+    if kind is True or kind in ("c", "U", "S", "O", "M", "m", "V"):
+        what = "complex numbers" if kind in (True, "c") else f"an array of {np.asarray(data).dtype}"
+        raise fail(field, what, "a numeric array (integers or real numbers)")
+    array = torch.as_tensor(np.asarray(data, dtype=np.float64) if not torch.is_tensor(data) else data).double()
+    if not torch.isfinite(array).all():
+        raise fail(field, f"{int((~torch.isfinite(array)).sum())} NaN/inf values", "finite numbers only")
+    if dtype == torch.long and not torch.equal(array, array.round()):
         raise fail(field, "non-integer labels", "integer class labels")
+    if dtype == torch.float32 and (array.abs() > torch.finfo(torch.float32).max).any():
+        raise fail(field, f"{float(array.abs().max()):.3g}", "numbers within float32's range (±3.4e38)")
     return array.to(dtype).contiguous()
 
 
