@@ -29,7 +29,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from nasbook.device import resolve_device
-from nasbook.evaluation.training import loss_function
+from nasbook.evaluation.protocols import loss_function
 from nasbook.spaces.mlp import ACTIVATION_LAYERS, init_linear
 from nasbook.spaces.space import SearchSpace, as_space
 from nasbook.tasks import Task, make_task

@@ -21,7 +21,8 @@ from typing import Any, Callable
 import numpy as np
 import torch
 
-from nasbook.evaluation.training import Evaluator, Protocol
+from nasbook.evaluation.protocols import Protocol
+from nasbook.evaluation.training import Evaluator
 from nasbook.spaces.mlp import MLP
 from nasbook.spaces.space import SearchSpace, as_space
 from nasbook.trial import STATUSES
