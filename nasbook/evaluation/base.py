@@ -134,8 +134,11 @@ class BaseEvaluator(ABC):
                 i = len(trials)
                 if i in fresh:
                     trial = next(computed, None)
-                    if trial is None:  # the compute step ended early: it was told to stop
+                    if trial is None and stop():  # the compute step ended early: it was told to stop
                         break
+                    if not isinstance(trial, Trial):
+                        raise TypeError(f"{type(self).__name__}.compute() must yield one Trial per work item, "
+                                        f"in order; it gave {trial!r} for item {sorted(fresh).index(i)}")
                     trial = self._store(trial, archs[i], keys[i])
                 else:
                     trial = self.cache_hit(self._stored(keys[i], trials, keys), archs[i])
