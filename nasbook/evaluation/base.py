@@ -18,7 +18,14 @@ gets :class:`~nasbook.trial.Trial` records back. Whether the evaluator trains ne
 4. each trial is reported to ``on_trial`` in the order asked, the moment it and every trial
    before it are done; when ``should_stop()`` turns true the call returns what finished.
 
-A new evaluator writes ``compute`` (and usually ``check_arch``); the rest is shared.
+A new evaluator writes ``compute`` (and usually ``check_arch``); the rest is shared::
+
+    class Width(BaseEvaluator):  # scores an architecture by its layer width (a toy)
+        def compute(self, work, should_stop):
+            for arch, seed in work:
+                yield Trial(arch=arch, val_loss=float(arch["hidden_layer_size"]), seed=seed)
+
+    nasbook.search("random", evaluator=Width(), budget=10)
 
 **Fidelity, next.** Multi-fidelity search asks for cheaper, shorter trainings. It fits this
 template as one more argument: ``evaluate_many(archs, seed, epochs=None, ...)`` puts the
