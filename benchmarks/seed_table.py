@@ -60,7 +60,7 @@ def main() -> None:
         for mode in ("seed", "default"):
             best, seconds, hits, evals, fails = [], [], [], [], []
             for seed in range(args.seeds):
-                evaluator = Evaluator(task="synthetic", protocol="seed", device="cpu")  # fresh cache per run
+                evaluator = Evaluator(task="synthetic", protocol="article", device="cpu")  # fresh cache per run
                 result = nasbook.search(strategy(name, mode), budget=budget, seed=seed, evaluator=evaluator,
                                         progress=False)
                 best.append(result.best_val_loss)

@@ -159,8 +159,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     rng = np.random.default_rng(2024)
     archs = [SearchSpace().sample(rng) for _ in range(args.archs)]
     bench_archs, bench_seeds = bench_workload(archs)
-    batched = Evaluator(protocol="seed", device=device, cache=False, batched=True)
-    single = Evaluator(protocol="seed", device=device, cache=False, batched=False)
+    batched = Evaluator(protocol="article", device=device, cache=False, batched=True)
+    single = Evaluator(protocol="article", device=device, cache=False, batched=False)
     rows, val_rows = len(task.X_train), len(task.X_val)
 
     plain_evaluate(archs[0], 0, data, device)  # warm-up: first calls pay one-off costs

@@ -1,7 +1,7 @@
 """The ``nasbook`` command line.
 
     nasbook search --strategy random --budget 20 --seed 0 [--task synthetic]
-                   [--protocol seed|default] [--device auto] [--log FILE] [--json] [--workers N]
+                   [--protocol article|default] [--device auto] [--log FILE] [--json] [--workers N]
 
 Human output is a progress bar and a summary; with ``--json`` the last line of stdout is
 one JSON object. A bad argument prints one line to stderr and exits with status 2 —
@@ -25,7 +25,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from nasbook.evaluation.training import PROTOCOLS
+    from nasbook.evaluation.protocols import PROTOCOL_NAMES
     from nasbook.strategies import MODES, STRATEGIES
     from nasbook.tasks import TASKS
 
@@ -38,8 +38,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--budget", type=int, default=20, help="number of evaluations")
     s.add_argument("--seed", type=int, default=0)
     s.add_argument("--task", default="synthetic", choices=sorted(TASKS))
-    s.add_argument("--protocol", default="default", choices=sorted(PROTOCOLS),
-                   help="inner-loop training protocol")
+    s.add_argument("--protocol", default="default", choices=sorted(PROTOCOL_NAMES),
+                   help="inner-loop training protocol ('seed' = old name of 'article')")
     s.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps")
     s.add_argument("--log", default=None, help="write the run log (JSON lines) here")
     s.add_argument("--resume", action="store_true",

@@ -7,8 +7,8 @@ through JSON (``to_dict`` / ``from_dict``), so the run log on disk is the truth.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any, Mapping
 
 STATUSES = ("ok", "diverged", "failed")
 
@@ -53,6 +53,12 @@ class Trial:
     def score(self) -> float:
         """Lower is better; ``inf`` for a diverged or failed trial."""
         return self.val_loss if self.ok else math.inf
+
+    def as_cached(self, arch: Mapping[str, Any]) -> "Trial":
+        """This trial served again from a cache, for ``arch``: ``cached=True`` and no cost
+        (``seconds=0``, ``steps=0``); ``extras["trained_seconds"]`` keeps what training took."""
+        return replace(self, arch=dict(arch), cached=True, seconds=0.0, steps=0,
+                       extras={**self.extras, "trained_seconds": self.seconds})
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -80,7 +80,7 @@ CASES = [
     # tasks and protocols
     ("task", "Evaluator(task='mnist')", ["task='mnist'", "'synthetic', 'diabetes', 'digits'"]),
     ("task", "Evaluator(task=None)", ["task=None", "'synthetic'"]),
-    ("protocol", "Evaluator(protocol='fast')", ["protocol='fast'", "'seed', 'default'"]),
+    ("protocol", "Evaluator(protocol='fast')", ["protocol='fast'", "'article', 'default'"]),
     ("protocol", "Protocol('mine', epochs=0)", ["protocol.epochs=0", "an integer >= 1"]),
     ("protocol", "Protocol('mine', epochs=5, batch_size=0)", ["protocol.batch_size=0", ">= 1"]),
     ("protocol", "Protocol('mine', epochs=5, checkpoints=(9,))", ["protocol.checkpoints=9", "from 1 to 5"]),

@@ -167,7 +167,7 @@ def test_dashboard_runs_and_stops_in_jupyterlab(tmp_path):
                 toggle(page, "num_hidden_layers", "1")
                 expect(page.get_by_text("needs at least one choice")).to_be_visible()
                 expect(dashboard.get_by_text("search space:")).to_contain_text("144")
-                dashboard.locator(".widget-dropdown").filter(has_text="protocol").locator("select").select_option("seed")
+                dashboard.locator(".widget-dropdown").filter(has_text="protocol").locator("select").select_option("article")
 
                 # Run: the live plot, the table and the result appear
                 run = dashboard.locator("button").filter(has_text=re.compile(r"^\s*Run\s*$"))

@@ -22,7 +22,8 @@ CRASH = {"num_hidden_layers": 1, "hidden_layer_size": 8, "learning_rate": 0.1, "
 
 
 class CrashingEvaluator(Evaluator):
-    """Kills its worker process when asked to train CRASH (a stand-in for a lost machine)."""
+    """Kills its worker process when asked to train CRASH (a stand-in for a lost machine).
+    It changes train(), so it trains one by one (batched=False is the default on a CPU)."""
 
     def train(self, arch, seed):
         if all(arch[k] == v for k, v in CRASH.items()):
@@ -59,9 +60,9 @@ def test_process_pool_matches_serial_and_survives_a_crash():
         assert same(serial, parallel) and parallel_steps == steps == list(range(12))
     with forked_pool(1) as pool:
         ev = CrashingEvaluator(protocol=SHORT, device="cpu")
-        crashed = ev.evaluate_many([CRASH], executor=pool)
+        crashed = ev.using(pool).evaluate_many([CRASH])
         assert crashed[0].status == "failed" and "worker failed" in crashed[0].reason
-        broken = ev.evaluate_many([dict(CRASH, learning_rate=0.01)], executor=pool)  # the pool is dead now
+        broken = ev.using(pool).evaluate_many([dict(CRASH, learning_rate=0.01)])  # the pool is dead now
         assert broken[0].status == "failed" and "BrokenProcessPool" in broken[0].reason
     assert ev.evaluate(dict(CRASH, learning_rate=0.01)).ok  # worker failures are not cached
 
@@ -69,8 +70,8 @@ def test_process_pool_matches_serial_and_survives_a_crash():
 def test_local_pool_replaces_itself_after_a_crashed_worker():
     ev = CrashingEvaluator(protocol=SHORT, device="cpu")
     with local_pool(2, context="fork") as pool:  # 2 workers: one torch thread each
-        assert ev.evaluate_many([CRASH], executor=pool)[0].status == "failed"
-        after = ev.evaluate_many([dict(CRASH, learning_rate=0.01)], executor=pool)[0]
+        assert ev.using(pool).evaluate_many([CRASH])[0].status == "failed"
+        after = ev.using(pool).evaluate_many([dict(CRASH, learning_rate=0.01)])[0]
     assert after.ok and after.val_loss == pytest.approx(ev.evaluate(dict(CRASH, learning_rate=0.01)).val_loss)
 
 
@@ -89,7 +90,7 @@ def test_cli_workers_gives_the_serial_result(monkeypatch, capsys):
 def test_local_pool_spawns_workers_that_train():
     """local_pool starts fresh interpreters (each imports torch: a few seconds)."""
     with local_pool(1) as pool:
-        trial = Evaluator(protocol=SHORT, device="cpu").evaluate_many([CRASH], executor=pool)[0]
+        trial = Evaluator(protocol=SHORT, device="cpu", executor=pool).evaluate(CRASH)
     here = Evaluator(protocol=SHORT, device="cpu").evaluate(CRASH)
     assert trial.ok and trial.val_loss == pytest.approx(here.val_loss)
 
@@ -99,8 +100,8 @@ def test_thread_pool_and_failing_jobs():
     with ThreadPoolExecutor(2) as pool:
         threaded, _ = run(pool, batch_size=12)
         assert same(run(batch_size=12)[0], threaded)
-        trials = RaisingEvaluator(protocol=SHORT, device="cpu").evaluate_many([CRASH, CRASH], seed=[0, 1],
-                                                                           executor=pool)
+        trials = RaisingEvaluator(protocol=SHORT, device="cpu", executor=pool).evaluate_many([CRASH, CRASH],
+                                                                                             seed=[0, 1])
     assert [t.status for t in trials] == ["failed", "failed"] and "node lost" in trials[0].reason
     assert same(serial[:6], run(batch_size=6)[0][:6])
 

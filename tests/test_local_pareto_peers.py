@@ -65,8 +65,8 @@ def test_objectives_front_and_crowding():
 class SizedToy(ToyEvaluator):
     """The toy bowl plus a parameter count, so loss and size pull apart."""
 
-    def evaluate(self, arch, seed=0):
-        t = super().evaluate(arch, seed)
+    def train(self, arch, seed):
+        t = super().train(arch, seed)
         t.params = arch["num_hidden_layers"] * arch["hidden_layer_size"] ** 2
         return t
 

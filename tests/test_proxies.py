@@ -54,7 +54,7 @@ def test_proxy_evaluator_trains_fewer_steps_on_fewer_rows_and_stays_deterministi
     a = small.evaluate(arch, seed=0)
     b = proxy_evaluator(fraction=0.25, epochs=5, protocol="seed", device="cpu").evaluate(arch, seed=0)
     assert full.steps == 10 and short.steps == 5 and a.steps == 5
-    assert len(small.task.X_train) == 200 and small.protocol.name == "seed@5ep"
+    assert len(small.task.X_train) == 200 and small.protocol.name == "article@5ep"
     assert a.val_loss == b.val_loss and short.val_loss != full.val_loss != a.val_loss
 
 

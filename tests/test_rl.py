@@ -75,8 +75,8 @@ def test_diverging_architectures_never_break_the_update(mode):
 
 def test_an_astronomical_loss_does_not_poison_the_seed_controller():
     class Huge(ToyEvaluator):
-        def evaluate(self, arch, seed=0):
-            trial = super().evaluate(arch, seed)
+        def train(self, arch, seed):
+            trial = super().train(arch, seed)
             trial.val_loss = 3e38  # finite, but reward x log-prob overflows float32
             return trial
 

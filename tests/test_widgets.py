@@ -19,9 +19,9 @@ PNG = b"\x89PNG"
 class SlowToy(ToyEvaluator):
     """A toy evaluator that takes a little time per trial, so Stop can land mid-search."""
 
-    def evaluate(self, arch, seed=0):
+    def train(self, arch, seed):
         time.sleep(0.03)
-        return super().evaluate(arch, seed)
+        return super().train(arch, seed)
 
 
 class Broken(ToyEvaluator):

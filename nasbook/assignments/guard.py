@@ -25,6 +25,7 @@ import traceback
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator, Mapping
 
+from nasbook.evaluation.base import BaseEvaluator
 from nasbook.strategies import Strategy
 
 _HERE = __file__.rsplit(".", 1)[0]  # this module's path without ".py"/".pyc"
@@ -161,32 +162,56 @@ def instrument(cls: type[Strategy], watch: Watch) -> type[Strategy]:
     return type(cls.__name__, (cls,), methods)
 
 
-class WatchedEvaluator:
+class WatchedEvaluator(BaseEvaluator):
     """Wraps an evaluator; counts evaluations requested while student code runs.
 
     The loop's own calls happen outside ``ask``/``tell``; any call made while
     ``watch.method`` is set is the strategy evaluating by itself, which the budget cannot see.
+    Every call is forwarded whole to the wrapped evaluator, which checks, caches and computes
+    as it always does; its ``task``, ``protocol`` and ``device`` are this wrapper's.
     """
 
-    def __init__(self, evaluator: Any, watch: Watch) -> None:
+    def __init__(self, evaluator: BaseEvaluator, watch: Watch) -> None:
+        super().__init__(cache=False)  # the wrapped evaluator keeps the cache
         self._inner, self._watch = evaluator, watch
 
-    def __getattr__(self, name: str) -> Any:  # task, device, protocol, space, optimum, ...
-        return getattr(self._inner, name)
+    @property
+    def task(self) -> Any:
+        return self._inner.task
+
+    @property
+    def protocol(self) -> Any:
+        return self._inner.protocol
+
+    @property
+    def device(self) -> Any:
+        return self._inner.device
 
     def _count(self, n: int) -> None:
         if self._watch.method is not None:
             self._watch.own_evaluations += n
             self._watch.own_evaluation_method = self._watch.method
 
-    def evaluate(self, arch: Any, seed: int = 0) -> Any:
-        self._count(1)
-        return self._inner.evaluate(arch, seed)
-
-    def evaluate_many(self, archs: Any, seed: int = 0, on_trial: Callable | None = None,
-                      should_stop: Callable | None = None) -> Any:
+    def evaluate_many(self, archs: Any, seed: Any = 0, on_trial: Callable | None = None,
+                      should_stop: Callable | None = None) -> list[Any]:
         self._count(len(archs))
         return self._inner.evaluate_many(archs, seed, on_trial=on_trial, should_stop=should_stop)
+
+    def compute(self, work: Any, should_stop: Callable[[], bool]) -> Iterator[Any]:
+        return self._inner.compute(work, should_stop)  # not reached: evaluate_many forwards whole calls
+
+    def check_space(self, space: Any) -> None:
+        self._inner.check_space(space)
+
+    def describe(self) -> str:
+        return self._inner.describe()
+
+    def remember(self, trial: Any) -> None:
+        self._inner.remember(trial)
+
+    def using(self, executor: Any) -> "WatchedEvaluator":
+        inner = self._inner.using(executor)
+        return self if inner is self._inner else WatchedEvaluator(inner, self._watch)
 
 
 @contextmanager

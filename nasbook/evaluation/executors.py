@@ -1,17 +1,19 @@
 """Run training jobs here or on an executor: local processes, threads, or a Dask cluster.
 
-The evaluator cuts the work of one ``evaluate_many`` call into *jobs* (a group of
-architectures trained together, or a single one). :func:`run_jobs` runs them one after
-the other in this process, or hands them to any ``concurrent.futures.Executor``:
+An evaluator cuts the work of one ``evaluate_many`` call into *jobs* (a group of
+architectures trained together, or a single one) with :func:`plan_jobs`, and
+:func:`run_in_order` runs them one after the other in this process, or hands them to any
+``concurrent.futures.Executor``:
 
 * ``concurrent.futures.ProcessPoolExecutor`` – several CPU cores on this machine
   (:func:`local_pool` makes one, as ``nasbook search --workers N`` does);
 * ``dask.distributed.Client(...).get_executor()`` – a whole cluster, same interface.
 
 Results never depend on which job finishes first: every trial depends only on its own
-architecture and seed, and the evaluator reports trials in the order they were asked.
-A job that raises, or a worker that dies (``BrokenProcessPool``), becomes *failed*
-trials with the reason; it never ends the search.
+architecture and seed, and :func:`run_in_order` hands results back in the order of the
+items, whatever order the jobs finish in. A job that raises, or a worker that dies
+(``BrokenProcessPool``), gives its exception as the result of each of its items; the
+evaluator turns that into *failed* trials with the reason, so it never ends the search.
 """
 from __future__ import annotations
 
@@ -19,13 +21,54 @@ import multiprocessing
 import os
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Callable, Hashable, Iterator, Sequence, TypeVar
 
 import torch
 
 from nasbook.validation import check_int
 
+Item = TypeVar("Item")
 Job = list  # the items of one job (whatever the work function takes)
+
+
+def plan_jobs(items: Sequence[Item], group: Callable[[Item], Hashable],
+              most: Callable[[Hashable], int]) -> list[list[int]]:
+    """Cut ``items`` into jobs, as lists of item positions.
+
+    Items with the same ``group(item)`` go together, at most ``most(group)`` per job (at
+    least one); jobs are ordered by their first item, so results can be handed back in
+    item order without waiting for jobs that hold only later items.
+    """
+    groups: dict[Hashable, list[int]] = {}
+    for position, item in enumerate(items):
+        groups.setdefault(group(item), []).append(position)
+    jobs = []
+    for key, positions in groups.items():
+        size = max(1, most(key))
+        jobs += [positions[a:a + size] for a in range(0, len(positions), size)]
+    return sorted(jobs)  # positions are unique, so this orders jobs by their first item
+
+
+def run_in_order(items: Sequence[Item], jobs: Sequence[list[int]], work: Callable[[Job], list[Any]],
+                 executor: Executor | None, should_stop: Callable[[], bool]) -> Iterator[Any]:
+    """Yield the result of every item, in item order, as soon as it and all before it are done.
+
+    ``jobs`` are lists of item positions (see :func:`plan_jobs`) that cover every item once;
+    ``work(job's items)`` returns one result per item. A job that fails gives its exception
+    as the result of each of its items. Ends early when ``should_stop()`` turns true.
+    """
+    finished = run_jobs([[items[p] for p in job] for job in jobs], work, executor, should_stop)
+    done: dict[int, Any] = {}
+    next_item = 0
+    try:
+        for j, outcome in finished:
+            results = [outcome] * len(jobs[j]) if isinstance(outcome, BaseException) else outcome
+            done.update(zip(jobs[j], results))
+            while next_item in done:
+                yield done.pop(next_item)
+                next_item += 1
+    finally:
+        finished.close()  # cancels the jobs not started (stop, Ctrl-C)
 
 
 def run_jobs(jobs: Sequence[Job], work: Callable[[Job], list[Any]], executor: Executor | None,

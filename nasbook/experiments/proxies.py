@@ -24,7 +24,8 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 import torch
 
-from nasbook.evaluation.training import Evaluator, Protocol, make_protocol
+from nasbook.evaluation.protocols import Protocol, make_protocol
+from nasbook.evaluation.training import Evaluator
 from nasbook.spaces.space import SearchSpace, as_space
 from nasbook.tasks import Task, make_task
 from nasbook.trial import Trial

@@ -71,6 +71,8 @@ def search(strategy: "str | Strategy" = "random", *, mode: str = "default",
         evaluator = Evaluator(task=task, protocol=protocol, device=device, family=space.family or MLP_FAMILY)
     if isinstance(evaluator, Evaluator):
         evaluator.check_space(space)
+    if executor is not None:
+        evaluator = evaluator.using(executor)  # trains each batch of proposals there
     should_stop = (stop.is_set if isinstance(stop, threading.Event) else stop) or (lambda: False)
 
     strategy.budget = budget  # read by strategies that plan their own cost (DARTS' supernet)
@@ -115,11 +117,9 @@ def search(strategy: "str | Strategy" = "random", *, mode: str = "default",
             if remaining <= 0:
                 break
             archs = proposals(strategy, space)[:remaining]
-            parallel = {} if executor is None else {"executor": executor}
 
             def evaluate(archs: list[dict[str, Any]], on_trial: Callable = finished) -> list[Trial]:
-                return evaluator.evaluate_many(archs, seed, on_trial=on_trial, should_stop=should_stop,
-                                               **parallel)
+                return evaluator.evaluate_many(archs, seed, on_trial=on_trial, should_stop=should_stop)
 
             if replay is not None and replay.pending:  # resuming: take the trials from the log
                 batch = replay.run(archs, evaluate, report=finished)

@@ -29,7 +29,7 @@ import numpy as np
 import torch
 
 from nasbook.device import resolve_device
-from nasbook.evaluation.training import loss_function
+from nasbook.evaluation.protocols import loss_function
 from nasbook.oneshot.supernet import SuperNet
 from nasbook.spaces.space import SearchSpace, as_space
 from nasbook.tasks import Task, make_task

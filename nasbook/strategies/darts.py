@@ -39,7 +39,7 @@ from typing import Any
 import torch
 
 from nasbook.oneshot.architect import PASSES, Architect, weight_step
-from nasbook.evaluation.training import PROTOCOLS, loss_function
+from nasbook.evaluation.protocols import PROTOCOLS, loss_function
 from nasbook.spaces.mlp import MLP_FAMILY
 from nasbook.spaces.space import Arch, SearchSpace
 from nasbook.oneshot.supernet import SuperNet

@@ -21,9 +21,10 @@ from typing import Any, Callable
 import numpy as np
 import torch
 
-from nasbook.evaluation.training import Evaluator, Protocol
 from torch import nn
 
+from nasbook.evaluation.protocols import Protocol
+from nasbook.evaluation.training import Evaluator
 from nasbook.spaces.space import SearchSpace, as_space
 from nasbook.trial import STATUSES
 

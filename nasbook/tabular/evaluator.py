@@ -1,7 +1,7 @@
 """An evaluator that looks results up in the tabular benchmark instead of training.
 
-It has the interface of :class:`~nasbook.evaluation.training.Evaluator` (``evaluate``,
-``evaluate_many``, ``task``, ``protocol``, ``device``), so any strategy runs on it
+It is an evaluator like any other (:class:`~nasbook.evaluation.base.BaseEvaluator`:
+``evaluate``, ``evaluate_many``, ``task``, ``protocol``, ``device``), so any strategy runs on it
 unchanged — a 100-evaluation search takes milliseconds instead of minutes.
 
 Two things keep the lookup honest:
@@ -19,24 +19,23 @@ Two things keep the lookup honest:
 """
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Callable, Hashable, Iterator, Mapping
 
 import numpy as np
 import torch
 
+from nasbook.evaluation.base import BaseEvaluator, Work
 from nasbook.tasks import make_task
-from nasbook.evaluation.toy import one_by_one
 from nasbook.trial import Trial
-from nasbook.validation import check_int
 from nasbook.tabular.table import DEFAULT_PATH, BenchTable, load_table
 
 
-class TabularEvaluator:
+class TabularEvaluator(BaseEvaluator):
     """Look architectures up in a :class:`BenchTable` (default: the one shipped with nasbook)."""
 
     def __init__(self, table: "BenchTable | str | Path | None" = None) -> None:
+        super().__init__(cache=True)  # a repeat in one search is a cache hit, as with training
         self.table = table if isinstance(table, BenchTable) else load_table(table or DEFAULT_PATH)
         self.space = self.table.space
         self.task = make_task(self.table.task_name)  # DARTS trains its supernet on it
@@ -44,7 +43,6 @@ class TabularEvaluator:
         self.device = torch.device("cpu")
         self.clock = 0.0  # simulated seconds of training spent so far
         self.lookups = 0  # fresh (uncached) lookups
-        self._seen: dict[tuple[int, int], Trial] = {}
 
     def describe(self) -> str:
         return (f"tabular benchmark of {self.table.size} architectures on task {self.table.task_name!r}, "
@@ -57,35 +55,37 @@ class TabularEvaluator:
         rng = np.random.default_rng([seed, arch_index, 20190])
         return int(rng.integers(len(self.table.seeds)))
 
-    def evaluate(self, arch: Mapping[str, Any], seed: int = 0) -> Trial:
-        """The recorded trial of ``arch`` for the training seed this search seed draws."""
-        seed = check_int("seed", seed, minimum=0)
-        arch = self.space.validate(arch)
-        i = self.table.index(arch)
-        key = (i, seed)
-        if key in self._seen:
-            hit = self._seen[key]
-            return dataclasses.replace(hit, cached=True, seconds=0.0, steps=0,
-                                       extras={**hit.extras, "trained_seconds": hit.seconds,
-                                               "simulated_clock": self.clock})
-        trial = self.table.trial(arch, self.seed_index(i, seed))
+    def check_arch(self, arch: Any) -> dict[str, Any]:
+        return self.space.validate(arch)
+
+    def cache_key(self, arch: dict[str, Any], seed: int) -> Hashable:
+        return self.table.index(arch), seed
+
+    def compute(self, work: Work, should_stop: Callable[[], bool]) -> Iterator[Trial]:
+        return (self.look_up(arch, seed) for arch, seed in work)
+
+    def look_up(self, arch: dict[str, Any], seed: int) -> Trial:
+        """The recorded trial of ``arch`` for the training seed this search seed draws; the
+        simulated clock advances by its recorded training time."""
+        trial = self.table.trial(arch, self.seed_index(self.table.index(arch), seed))
         self.clock += trial.seconds
         self.lookups += 1
         trial.extras.update(query_seed=seed, simulated_clock=self.clock)
-        self._seen[key] = trial
-        return dataclasses.replace(trial, extras=dict(trial.extras))
+        return trial
+
+    def cache_hit(self, hit: Trial, arch: Mapping[str, Any]) -> Trial:
+        """A repeat costs no simulated time: its clock reading is the clock now."""
+        copy = super().cache_hit(hit, arch)
+        copy.extras["simulated_clock"] = self.clock
+        return copy
 
     def remember(self, trial: Trial) -> None:
         """Count a trial replayed from a run log (a resumed search) as looked up: a later
-        repeat is then a cache hit and the simulated clock continues, as without the crash."""
-        key = (self.table.index(self.space.validate(trial.arch)), trial.extras.get("query_seed", trial.seed))
-        if not trial.cached and key not in self._seen:
-            self._seen[key] = trial
+        repeat is then a cache hit and the simulated clock continues, as without the crash.
+        Its cache key holds the search seed it was asked with (``extras["query_seed"]``);
+        ``trial.seed`` is the table's training seed that search seed drew."""
+        key = self.cache_key(self.check_arch(trial.arch), trial.extras.get("query_seed", trial.seed))
+        if not trial.cached and key not in self.cache:
+            self.cache[key] = trial
             self.clock += trial.seconds
             self.lookups += 1
-
-    def evaluate_many(self, archs: Sequence[Mapping[str, Any]], seed: int = 0,
-                      on_trial: Callable[[Trial], None] | None = None,
-                      should_stop: Callable[[], bool] | None = None) -> list[Trial]:
-        """Evaluate several architectures in order; stops early when ``should_stop()`` is true."""
-        return one_by_one(self.evaluate, archs, seed, on_trial, should_stop)

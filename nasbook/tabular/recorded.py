@@ -15,10 +15,11 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Iterator
 
 import torch
 
+from nasbook.evaluation.base import BaseEvaluator, Work
 from nasbook.loop.outer import search
 from nasbook.tasks import make_task
 from nasbook.spaces.space import Arch
@@ -29,22 +30,20 @@ from nasbook.tabular.table import BenchTable
 RECORD_PATH = Path(__file__).resolve().parent.parent / "data" / "darts_synthetic.json"
 
 
-class ProposalRecorder:
+class ProposalRecorder(BaseEvaluator):
     """A stand-in evaluator for recording: the table's task and protocol, no scores.
 
     DARTS reads the task, protocol and device to train its supernet and ignores the scores
     of what it proposes, so every proposal gets a placeholder trial (``val_loss=0``).
+    Nothing is cached: a repeated proposal is recorded as asked.
     """
 
     def __init__(self, table: BenchTable) -> None:
+        super().__init__(cache=False)
         self.task, self.protocol, self.device = make_task(table.task_name), table.protocol, torch.device("cpu")
 
-    def evaluate_many(self, archs: list[Arch], seed: int = 0, on_trial: Any = None, should_stop: Any = None) -> list[Trial]:
-        trials = [Trial(arch=dict(a), val_loss=0.0, seed=seed) for a in archs]
-        for t in trials:
-            if on_trial is not None:
-                on_trial(t)
-        return trials
+    def compute(self, work: Work, should_stop: Callable[[], bool]) -> Iterator[Trial]:
+        return (Trial(arch=dict(arch), val_loss=0.0, seed=seed) for arch, seed in work)
 
 
 def record_one(mode: str, budget: int, seed: int, table: BenchTable) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from nasbook.evaluation.training import Protocol
+from nasbook.evaluation.protocols import Protocol
 from nasbook.spaces.space import SearchSpace
 from nasbook.trial import STATUSES, Trial
 from nasbook.validation import check_int, fail

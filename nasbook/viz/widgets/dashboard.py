@@ -22,7 +22,8 @@ from typing import Any, Mapping
 
 import ipywidgets as W
 
-from nasbook.evaluation.training import PROTOCOLS, Evaluator
+from nasbook.evaluation.protocols import PROTOCOLS, protocol_name
+from nasbook.evaluation.training import Evaluator
 from nasbook.loop.result import SearchResult
 from nasbook.loop.outer import search
 from nasbook.spaces.space import SearchSpace, as_space
@@ -55,9 +56,9 @@ class SearchDashboard:
                  device: str = "auto", log_dir: "str | Path | None" = None,
                  redraw_every: float = 1.0) -> None:
         for field, value, allowed in (("task", task, TASKS), ("strategy", strategy, STRATEGIES),
-                                      ("mode", mode, MODES), ("protocol", protocol, PROTOCOLS),
-                                      ("device", device, DEVICES)):
+                                      ("mode", mode, MODES), ("device", device, DEVICES)):
             check_choice(field, value, allowed)  # a clear message, not a widget TraitError
+        protocol = protocol_name(protocol)  # checked too; an old name ("seed") is translated
         self.editor = space if isinstance(space, SpaceEditor) else None
         self._space = None if self.editor is not None else as_space(space)
         self.evaluator = evaluator

@@ -1,0 +1,194 @@
+"""The one interface every evaluator implements: architectures in, trials out, in the order asked.
+
+The outer loop never trains anything itself; it hands architectures to an evaluator and
+gets :class:`~nasbook.trial.Trial` records back. Whether the evaluator trains networks
+(:class:`~nasbook.evaluation.training.Evaluator`), looks them up in a table
+(:class:`~nasbook.tabular.evaluator.TabularEvaluator`) or computes a toy formula
+(:class:`~nasbook.evaluation.toy.ToyEvaluator`), it is a :class:`BaseEvaluator`.
+
+:meth:`BaseEvaluator.evaluate_many` is written once, here, as a template:
+
+1. every architecture is checked (:meth:`~BaseEvaluator.check_arch`) and every seed too,
+   *before* any compute: a typo in the tenth proposal fails at once, not after nine trainings;
+2. each (architecture, seed) is looked up in the cache (:meth:`~BaseEvaluator.cache_key`);
+   a key asked twice in one call is computed once, the second answer is a cached copy
+   (:meth:`Trial.as_cached <nasbook.trial.Trial.as_cached>`);
+3. what is left, the *work* (a list of ``(arch, seed)``), goes to the subclass's
+   :meth:`~BaseEvaluator.compute` step, which yields one trial per work item, in work order;
+4. each trial is reported to ``on_trial`` in the order asked, the moment it and every trial
+   before it are done; when ``should_stop()`` turns true the call returns what finished.
+
+A new evaluator writes ``compute`` (and usually ``check_arch``); the rest is shared::
+
+    class Width(BaseEvaluator):  # scores an architecture by its layer width (a toy)
+        def compute(self, work, should_stop):
+            for arch, seed in work:
+                yield Trial(arch=arch, val_loss=float(arch["hidden_layer_size"]), seed=seed)
+
+    nasbook.search("random", evaluator=Width(), budget=10)
+
+**Fidelity, next.** Multi-fidelity search asks for cheaper, shorter trainings. It fits this
+template as one more argument: ``evaluate_many(archs, seed, epochs=None, ...)`` puts the
+epochs into every work item (``(arch, seed, epochs)``) and into :meth:`cache_key`, so a
+5-epoch and a 20-epoch trial of one architecture are cached apart, and ``compute`` trains
+each item for its epochs. Checking, caching, ordering and stopping stay as they are.
+"""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Generator, Hashable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Executor
+from typing import Any, Callable
+
+import torch
+
+from nasbook.evaluation.protocols import Protocol
+from nasbook.tasks import Task
+from nasbook.trial import Trial
+from nasbook.validation import check_seed, fail
+
+Work = list[tuple[dict[str, Any], int]]  # what compute() is asked for: (checked arch, seed) pairs
+
+
+class BaseEvaluator(ABC):
+    """Turn architectures into trials: checked first, cached, reported in the order asked.
+
+    Subclasses implement :meth:`compute`. ``task``, ``protocol`` and ``device`` always
+    exist (``None``, ``None`` and the CPU unless a subclass sets them): strategies that
+    train by themselves (DARTS' supernet) read them, and the run log records them.
+    A subclass that writes its own ``__init__`` calls ``super().__init__(cache)``
+    (without it nothing is cached).
+    """
+
+    task: Task | None = None
+    protocol: Protocol | None = None
+    device: torch.device = torch.device("cpu")
+    cache: dict[Hashable, Trial] | None = None  # None: every request is computed afresh
+
+    def __init__(self, cache: bool = True) -> None:
+        self.cache = {} if cache else None
+
+    # -- what a subclass writes ---------------------------------------------------------
+    @abstractmethod
+    def compute(self, work: Work, should_stop: Callable[[], bool]) -> Iterator[Trial]:
+        """Yield one fresh trial per ``(arch, seed)`` of ``work``, in that order.
+
+        A generator is pulled one trial at a time, so an instant evaluator can ignore
+        ``should_stop``; one that waits on long jobs checks it while waiting and ends
+        early (its ``finally`` runs when the call is stopped or interrupted).
+        """
+
+    def check_arch(self, arch: Any) -> dict[str, Any]:
+        """Refuse an architecture this evaluator cannot evaluate; return it normalised."""
+        if not isinstance(arch, Mapping):
+            raise fail("arch", arch, "a dict that picks one value per key")
+        return dict(arch)
+
+    def cache_key(self, arch: dict[str, Any], seed: int) -> Hashable:
+        """What makes two requests the same (``arch`` as :meth:`check_arch` returned it)."""
+        return tuple(sorted(arch.items())), seed
+
+    def cache_hit(self, hit: Trial, arch: Mapping[str, Any]) -> Trial:
+        """The trial reported when ``arch`` is served from the cache: a cached copy of ``hit``."""
+        return hit.as_cached(arch)
+
+    def check_space(self, space: Any) -> None:
+        """Refuse a search space this evaluator cannot evaluate (checked before a search starts)."""
+
+    def describe(self) -> str:
+        """One sentence on what this evaluator does (printed by the CLI)."""
+        summary = (type(self).__doc__ or "").strip().splitlines()
+        return f"{type(self).__name__}: {summary[0]}" if summary else type(self).__name__
+
+    def using(self, executor: Executor | None) -> "BaseEvaluator":
+        """This evaluator, training on ``executor`` (a ``concurrent.futures.Executor``).
+
+        An evaluator whose trials are instant has nothing to send away: it returns itself.
+        """
+        return self
+
+    # -- the template -----------------------------------------------------------------------
+    def evaluate(self, arch: Mapping[str, Any], seed: int = 0) -> Trial:
+        """The trial of one architecture trained with ``seed`` (or its cached copy)."""
+        return self.evaluate_many([arch], seed)[0]
+
+    def evaluate_many(self, archs: Sequence[Mapping[str, Any]], seed: "int | Sequence[int]" = 0,
+                      on_trial: Callable[[Trial], None] | None = None,
+                      should_stop: Callable[[], bool] | None = None) -> list[Trial]:
+        """Evaluate several architectures and return their trials in the order asked.
+
+        ``seed`` is one seed for all, or one per architecture (several seeds of one
+        architecture). ``on_trial`` sees each trial in that order, as soon as it and all
+        trials before it are done. Stops early, returning the trials reported so far,
+        when ``should_stop()`` is true.
+        """
+        seeds = list(seed) if isinstance(seed, Iterable) and not isinstance(seed, str) else [seed] * len(archs)
+        if len(seeds) != len(archs):
+            raise fail("seed", f"{len(seeds)} seeds", f"one int, or one seed per architecture ({len(archs)})")
+        checked = [self.check_arch(arch) for arch in archs]  # every arch is checked before any compute
+        seeds = [check_seed("seed", s) for s in seeds]
+        keys = [self.cache_key(arch, s) for arch, s in zip(checked, seeds)]
+        fresh, planned = set(), set()  # positions to compute: not cached, not asked earlier in this call
+        for i, key in enumerate(keys):
+            if self.cache is None or (key not in self.cache and key not in planned):
+                fresh.add(i)
+                planned.add(key)
+        stop = should_stop or (lambda: False)
+        computed = iter(self.compute([(checked[i], seeds[i]) for i in sorted(fresh)], stop))
+        trials: list[Trial] = []
+        try:
+            while len(trials) < len(archs) and not stop():
+                i = len(trials)
+                if i in fresh:
+                    trial = next(computed, None)
+                    if trial is None and stop():  # the compute step ended early: it was told to stop
+                        break
+                    if not isinstance(trial, Trial):
+                        raise TypeError(f"{type(self).__name__}.compute() must yield one Trial per work item, "
+                                        f"in order; it gave {trial!r} for item {sorted(fresh).index(i)}")
+                    trial = self._store(trial, archs[i], keys[i])
+                else:
+                    trial = self.cache_hit(self._stored(keys[i], trials, keys), archs[i])
+                trials.append(trial)
+                if on_trial is not None:
+                    on_trial(trial)
+        finally:
+            if isinstance(computed, Generator):
+                computed.close()  # ends the compute step's jobs (stop, Ctrl-C, an error)
+        return trials
+
+    def remember(self, trial: Trial) -> None:
+        """Put a trial computed earlier (replayed from a run log) into the cache: a later
+        request for it is then a cache hit, as in the run that wrote the log."""
+        if self.cache is not None and not trial.cached and not trial.extras.get("worker_error"):
+            self.cache.setdefault(self.cache_key(self.check_arch(trial.arch), trial.seed), trial)
+
+    def run_header(self) -> dict[str, Any]:
+        """What a run log records about this evaluator (and what a resumed run must match)."""
+        task, protocol = self.task, self.protocol
+        return {
+            "task": task.name if isinstance(task, Task) else str(task),
+            "task_seed": task.seed if isinstance(task, Task) else None,
+            "task_data": task.fingerprint() if isinstance(task, Task) else None,
+            "protocol": dict(vars(protocol)) if isinstance(protocol, Protocol) else str(protocol),
+            "evaluator": type(self).__name__,
+            "device": str(self.device),
+        }
+
+    # -- the cache ------------------------------------------------------------------------
+    def _store(self, trial: Trial, arch: Mapping[str, Any], key: Hashable) -> Trial:
+        """A fresh trial, reported for ``arch`` as asked, kept in the cache.
+
+        A trial whose worker was lost (``extras["worker_error"]``) says nothing about the
+        architecture, so it is not kept: the next request trains it again.
+        """
+        trial.arch = dict(arch)
+        if self.cache is not None and not trial.extras.get("worker_error"):
+            self.cache[key] = trial
+        return trial
+
+    def _stored(self, key: Hashable, earlier: list[Trial], keys: list[Hashable]) -> Trial:
+        """The stored trial of ``key``; if its first try in this call was lost with its
+        worker (not cached), that failed trial."""
+        hit = self.cache.get(key) if self.cache is not None else None
+        return hit if hit is not None else earlier[keys.index(key)]
