@@ -5,7 +5,8 @@ search loop) trains a :class:`~nasbook.oneshot.supernet.SuperNet` by the bi-leve
 alternation — one step on the weights w (training split), one step on the architecture
 parameters α (validation split, by the :class:`~nasbook.oneshot.architect.Architect`) — and then
 *discretises* it: every relaxed key takes its most probable choice. That architecture is
-the first ``ask()``'s proposal to the search loop, and the evaluator re-trains it from scratch for its score.
+the first ``ask()``'s proposal to the search loop, and the evaluator re-trains it from
+scratch for its score.
 
 * ``mode="article"`` – the article's relaxation: a mixed activation per layer (one α row per
   layer, α ~ N(0, 1)) at fixed depth (the space's largest) and width (the space's first
