@@ -83,7 +83,7 @@ def search(strategy: "str | Strategy" = "random", *, mode: str | None = None,
     header = run_header(strategy, space, evaluator, budget.total, seed)
     runlog, earlier, notes = open_log(log, header, strategy, resume)
     recorder = Recorder(strategy, budget.total, runlog, callback, progress,
-                        elapsed=earlier.elapsed if earlier else 0.0)
+                        elapsed=earlier.elapsed if earlier is not None else 0.0)
     if earlier is not None:  # resuming: logged trials are served, not retrained
         evaluator = ResumingEvaluator(evaluator, earlier, on_logged=recorder.record_logged)
     interrupted = False
