@@ -9,6 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+import torch
 
 import nasbook
 from nasbook import NasbookError, read_log, search
@@ -82,18 +83,28 @@ def test_the_budget_counts_evaluations_and_charged_compute():
     assert budget.remaining == 0 and budget.charged == Cost(2.5, 3)
 
 
-def test_darts_trains_its_supernet_in_prepare_and_refuses_a_budget_too_small():
-    from tests.test_darts import SPACE, evaluator
+def tiny_evaluator() -> nasbook.Evaluator:
+    """64 + 32 rows of a 1-D regression, trained by the article's protocol (10 full-batch steps)."""
+    g = torch.Generator().manual_seed(0)
+    X = torch.rand(96, 1, generator=g) * 6 - 3
+    task = nasbook.Task.from_arrays("tiny", X[:64], torch.sin(2 * X[:64]), X[64:], torch.sin(2 * X[64:]))
+    return nasbook.Evaluator(task=task, protocol="seed", device="cpu")
 
+
+SPACE = {"num_hidden_layers": [1, 2], "hidden_layer_size": [4, 8], "activation_function": ["ReLU", "Tanh"],
+         "learning_rate": [0.1, 0.01], "optimizer": ["Adam", "SGD"]}
+
+
+def test_darts_trains_its_supernet_in_prepare_and_refuses_a_budget_too_small():
     strategy = DARTS(mode="article")
-    strategy.setup(nasbook.SearchSpace(SPACE), 0, evaluator(), budget=6)
+    strategy.setup(nasbook.SearchSpace(SPACE), 0, tiny_evaluator(), budget=6)
     with pytest.raises(NasbookError, match="before prepare"):
         strategy.ask()
     cost = strategy.prepare()
     assert cost == Cost(evaluations=5.0, steps=50) and len(strategy.trace) == 25
     assert strategy.ask() == [strategy.chosen]
     with pytest.raises(NasbookError, match="budget=1 is not allowed; enough for DARTS' supernet"):
-        search("darts", space=SPACE, evaluator=evaluator(), budget=1, progress=False)
+        search("darts", space=SPACE, evaluator=tiny_evaluator(), budget=1, progress=False)
 
 
 def test_params_are_the_constructors_and_mode_defaults_resolve_in_setup():
