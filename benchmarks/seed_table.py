@@ -3,7 +3,7 @@
 The article reports one run each: RL 0.2744 (5 episodes), EA 0.1498 (population 10 × 5
 generations), DARTS 3.6725 (50 supernet epochs). This script runs each strategy at those
 budgets on the ``synthetic`` task with the article's inner loop (the ``seed`` protocol: 10
-full-batch epochs per evaluation), in ``seed`` mode (the article's strategy) and in
+full-batch epochs per evaluation), in ``article`` mode (the article's strategy) and in
 ``default`` mode (the careful one) at the same budget, over ``--seeds`` seeds, and prints
 mean ± std of the best validation MSE and of the wall-clock seconds.
 
@@ -39,7 +39,7 @@ def strategy(name: str, mode: str) -> nasbook.Strategy:
         return REINFORCE(mode=mode)
     if name == "evolution":
         return Evolution(mode=mode, population_size=10)
-    return DARTS(mode=mode, epochs=50) if mode == "seed" else DARTS(mode=mode)
+    return DARTS(mode=mode, epochs=50) if mode == "article" else DARTS(mode=mode)
 
 
 def fmt(values: list[float], digits: int = 4) -> str:
@@ -57,7 +57,7 @@ def main() -> None:
     rows = []
     start = time.perf_counter()
     for name, (budget, label) in BUDGETS.items():
-        for mode in ("seed", "default"):
+        for mode in ("article", "default"):
             best, seconds, hits, evals, fails = [], [], [], [], []
             for seed in range(args.seeds):
                 evaluator = Evaluator(task="synthetic", protocol="article", device="cpu")  # fresh cache per run
@@ -68,9 +68,9 @@ def main() -> None:
                 hits.append(result.cache_hits)
                 evals.append(result.evaluations)
                 fails.append(result.failures)
-            rows.append((name, mode, label if mode == "seed" else "same budget", budget, fmt(best),
+            rows.append((name, mode, label if mode == "article" else "same budget", budget, fmt(best),
                          fmt(seconds, 2), statistics.mean(evals), statistics.mean(hits), sum(fails),
-                         ARTICLE[name] if mode == "seed" else None))
+                         ARTICLE[name] if mode == "article" else None))
             print(f"  done {name}/{mode} ({time.perf_counter() - start:.0f} s so far)", flush=True)
     head = ("strategy", "mode", "article budget", "budget (evaluations)", "best val MSE (mean ± std)",
             "seconds (mean ± std)", "evaluations run", "cache hits", "failed trials", "article (1 run)")

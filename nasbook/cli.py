@@ -26,15 +26,15 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     from nasbook.evaluation.protocols import PROTOCOL_NAMES
-    from nasbook.strategies import MODES, STRATEGIES
+    from nasbook.strategies import MODE_ALIASES, MODES, STRATEGIES
     from nasbook.tasks import TASKS
 
     parser = _Parser(prog="nasbook", description="Neural Architecture Search you can read.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     s = commands.add_parser("search", help="run a search on a built-in task")
     s.add_argument("--strategy", default="random", choices=sorted(STRATEGIES))
-    s.add_argument("--mode", default="default", choices=MODES,
-                   help="'seed' = the article's version, 'default' = the careful one")
+    s.add_argument("--mode", default="default", choices=[*MODES, *MODE_ALIASES],
+                   help="'article' = the article's version ('seed' is its old name), 'default' = the careful one")
     s.add_argument("--budget", type=int, default=20, help="number of evaluations")
     s.add_argument("--seed", type=int, default=0)
     s.add_argument("--task", default="synthetic", choices=sorted(TASKS))
@@ -68,7 +68,7 @@ def run_search(args: argparse.Namespace) -> int:
     strategy = make_strategy(args.strategy, mode=args.mode,  # random: several proposals per ask
                              **({"batch_size": 4 * workers} if workers and args.strategy == "random" else {}))
     with (local_pool(workers) if workers else nullcontext()) as executor:
-        result = search(strategy, mode=args.mode, budget=args.budget, seed=args.seed, evaluator=evaluator,
+        result = search(strategy, budget=args.budget, seed=args.seed, evaluator=evaluator,
                         log=args.log, progress=not args.json, resume=args.resume, executor=executor)
     summary = result.summary()
     if args.json:

@@ -93,13 +93,11 @@ def test_resumes_to_exactly_the_uninterrupted_run(tmp_path):
 
 
 def test_second_order_costs_more_and_is_charged_for_it():
-    first = DARTS(epochs=3)
-    second = DARTS(epochs=3, order="second")
-    for strategy in (first, second):
-        nasbook.search(strategy, space=SPACE, evaluator=evaluator("default"), budget=2, seed=0, progress=False)
+    first, second = (nasbook.search(DARTS(epochs=3, order=order), space=SPACE, evaluator=evaluator("default"),
+                                    budget=2, seed=0, progress=False) for order in ("first", "second"))
     steps = math.ceil(64 / 64)  # one mini-batch per epoch on the tiny task
-    assert first.extra_steps() == 3 * steps * 2 and second.extra_steps() == 3 * steps * 5
-    assert second.charged_evaluations() == pytest.approx(first.charged_evaluations() * 5 / 2)
+    assert first.extra_steps == 3 * steps * 2 and second.extra_steps == 3 * steps * 5
+    assert second.charged_evaluations == pytest.approx(first.charged_evaluations * 5 / 2)
 
 
 def small_net():

@@ -292,3 +292,17 @@ def test_a_new_search_on_an_old_log_keeps_the_old_one_as_bak(tmp_path, capsys):
     assert [t.arch for t in read_log(log)[1]] == [t.arch for t in second.trials]
     assert any("moved to" in note and "resume=True" in note for note in second.notes)
     assert "moved to" in capsys.readouterr().err
+
+
+def test_a_log_written_with_the_protocol_called_seed_resumes_under_its_new_name(tmp_path):
+    from nasbook.evaluation import Protocol
+
+    short = Protocol("article", epochs=2, batch_size=None)  # the article's protocol, shortened
+    log = tmp_path / "old.jsonl"
+    full = search("random", protocol=short, budget=4, seed=1, log=log, progress=False, device="cpu")
+    lines = log.read_text().splitlines()
+    header = json.loads(lines[0])
+    header["protocol"]["name"] = "seed"  # how nasbook 0.1 named it
+    log.write_text("\n".join([json.dumps(header)] + lines[1:3]) + "\n")
+    resumed = search("random", protocol=short, budget=4, seed=1, log=log, progress=False, device="cpu", resume=True)
+    assert resumed.resumed == 2 and [t.val_loss for t in resumed.trials] == [t.val_loss for t in full.trials]

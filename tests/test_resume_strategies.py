@@ -1,11 +1,11 @@
 """Every registered strategy, in both modes, resumes to exactly its uninterrupted result.
 
-Replay works through ask/tell only, so this holds as long as a strategy draws all its
+Resume works through ask/tell only, so this holds as long as a strategy draws all its
 randomness from streams seeded in ``setup`` (the Strategy contract). A strategy that
 broke it (global RNG, wall-clock, unordered sets) fails here with a "divergence" error.
 
 Strategies that train something themselves (DARTS' supernet) need a real task: they run
-on a tiny one. Their internal training is repeated on resume (it happens inside ``ask``),
+on a tiny one. Their internal training is repeated on resume (in their ``prepare`` phase),
 deterministically, so the result is still exactly the uninterrupted one.
 """
 from __future__ import annotations

@@ -31,8 +31,9 @@ def test_budget_space_determinism_and_trace(mode):
 
 
 def test_seed_mode_is_the_article_update():
-    strategy = REINFORCE(mode="seed")
-    assert strategy.batch_size == 1 and strategy.lr == 0.01
+    strategy = REINFORCE(mode="seed")  # the old name of "article"
+    assert strategy.mode == "article" and strategy.batch_size is None and strategy.lr is None  # stored as given
+    assert strategy.setting("batch_size") == 1 and strategy.setting("lr") == 0.01  # the mode's defaults
     result = nasbook.search(strategy, evaluator=ToyEvaluator(), budget=5, seed=0, progress=False)
     assert [e["rewards"] for e in result.trace[1:]] == [[-t.val_loss] for t in result.trials]
     assert all(e["baseline"] is None for e in result.trace)
@@ -92,8 +93,8 @@ def test_bad_parameters_are_refused():
         REINFORCE(batch_size=0)
     with pytest.raises(NasbookError, match="lr=-1"):
         REINFORCE(lr=-1)
-    with pytest.raises(NasbookError, match="mode='article'"):
-        REINFORCE(mode="article")
+    with pytest.raises(NasbookError, match="mode='careful'"):
+        REINFORCE(mode="careful")
 
 
 @pytest.mark.parametrize("mode", MODES)

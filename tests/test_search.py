@@ -102,5 +102,5 @@ def test_custom_space_and_bad_loop_arguments():
         nasbook.search("random", evaluator=ToyEvaluator(), seed=1.5)
     with pytest.raises(NasbookError, match="strategy='grid'"):
         nasbook.search("grid", evaluator=ToyEvaluator())
-    with pytest.raises(NasbookError, match="mode='article'"):
-        nasbook.search("random", mode="article", evaluator=ToyEvaluator())
+    with pytest.raises(NasbookError, match="mode='careful'"):
+        nasbook.search("random", mode="careful", evaluator=ToyEvaluator())

@@ -72,9 +72,10 @@ def test_showdown_runs_strategies_and_reports_missing(table):
 
 
 def test_names_of_the_contract():
-    assert SHOWDOWN == ("random", "local", "rl/seed", "rl/default", "evolution/seed", "evolution/default",
-                        "darts/seed", "darts/default", "optuna-tpe")
-    assert split_name("rl/seed") == ("rl", "seed") and split_name("local") == ("local", "default")
+    assert SHOWDOWN == ("random", "local", "rl/article", "rl/default", "evolution/article", "evolution/default",
+                        "darts/article", "darts/default", "optuna-tpe")
+    assert split_name("rl/article") == ("rl", "article") and split_name("local") == ("local", "default")
+    assert split_name("rl/seed") == ("rl", "article")  # the old name of the article's mode
     names, missing = available(SHOWDOWN)
     assert set(names) | set(missing) == set(SHOWDOWN)
 
@@ -91,35 +92,35 @@ def test_showdown_script_json_contract():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("mode", ["seed", "default"])
+@pytest.mark.parametrize("mode", ["article", "default"])
 def test_recorded_darts_replays_exactly_like_the_real_run(table, mode):
-    from nasbook.tabular import recorded as replay
+    from nasbook.tabular import recorded
     from nasbook.experiments.showdown import run_one
 
-    run = replay.record_one(mode, 3, 0, table)
+    run = recorded.record_one(mode, 3, 0, table)
     assert run["charged"] > 0 and run["proposals"] and run["extra_steps"] > 0
     real_curve, real_clock, _ = run_one(f"darts/{mode}", 0, 3, table, records={})
-    replayed, clock, _ = run_one(f"darts/{mode}", 0, 3, table, records={replay.key(mode, 3, 0): run})
+    replayed, clock, _ = run_one(f"darts/{mode}", 0, 3, table, records={recorded.key(mode, 3, 0): run})
     assert np.array_equal(real_curve, replayed) and clock == real_clock
 
 
 def test_showdown_runs_darts_once_per_checkpoint_budget(table):
-    from nasbook.tabular import recorded as replay
+    from nasbook.tabular import recorded
 
-    records = {replay.key("seed", n, s): {"charged": n - 1, "extra_steps": 1, "proposals": [s + 1]}
+    records = {recorded.key("seed", n, s): {"charged": n - 1, "extra_steps": 1, "proposals": [s + 1]}
                for n in (10, 20) for s in range(2)}
-    out = showdown(["darts/seed"], seeds=2, budget=20, table=table, checkpoints=(10, 20), records=records)
-    curves = out["curves"]["darts/seed"]
+    out = showdown(["darts/article"], seeds=2, budget=20, table=table, checkpoints=(10, 20), records=records)
+    curves = out["curves"]["darts/article"]
     assert np.isnan(curves[:, :9]).all() and np.isfinite(curves[:, [9, 19]]).all()
     assert curves[1, 9] == pytest.approx(table.regret(table.space.decode(np.unravel_index(2, table.shape))))
 
 
 def test_showdown_can_leave_unrecorded_darts_runs_out(table):
-    from nasbook.tabular import recorded as replay
+    from nasbook.tabular import recorded
 
-    records = {replay.key("seed", 10, 0): {"charged": 9, "extra_steps": 1, "proposals": [1]}}
-    out = showdown(["darts/seed"], seeds=2, budget=10, table=table, checkpoints=(10,), records=records,
+    records = {recorded.key("seed", 10, 0): {"charged": 9, "extra_steps": 1, "proposals": [1]}}  # an old key
+    out = showdown(["darts/article"], seeds=2, budget=10, table=table, checkpoints=(10,), records=records,
                    train_missing=False)
-    assert out["runs"]["darts/seed"] == {"10": 1}
-    assert out["strategies"]["darts/seed"]["median_regret"]["10"] == pytest.approx(
+    assert out["runs"]["darts/article"] == {"10": 1}
+    assert out["strategies"]["darts/article"]["median_regret"]["10"] == pytest.approx(
         table.regret(table.space.decode(np.unravel_index(1, table.shape))))

@@ -113,7 +113,7 @@ def describe_crash(error: BaseException, watch: Watch | None, seconds: float | N
     if isinstance(error, NasbookError):  # the loop rejected a proposal
         return f"The search loop stopped it: {error}.", SPACE_FIX
     return (f"The search stopped with {type(error).__name__}: {error}.",
-            "Check what your strategy returns from ask() and charged_evaluations().")
+            "Check what your strategy returns from ask() and prepare().")
 
 
 CheckFn = Callable[[Context, str], Check]  # (context, title) -> the check's outcome

@@ -138,17 +138,17 @@ def budget(ctx: Context, title: str) -> Check:
                      f"bought {used} evaluations.",
                      "Never call self.evaluator yourself: return the architectures you want scored from ask() "
                      "and read their scores in tell(trials). (Only a strategy that trains networks itself, "
-                     "like DARTS, reports that compute, through charged_evaluations().)", numbers)
+                     "like DARTS, does so in prepare() and returns that compute as its Cost.)", numbers)
     if watch.bad_charge is not None:
-        return Check("budget", title, "fail", f"charged_evaluations() returned {safe_repr(watch.bad_charge)}. "
-                     "The loop subtracts it from the budget: a negative number buys evaluations the budget "
-                     "does not allow, and a value that is not a number stops the loop.",
-                     "Do not override charged_evaluations() (the base class returns 0.0) unless your strategy "
-                     "spends compute outside the evaluator; then return that compute as a number >= 0.", numbers)
+        return Check("budget", title, "fail", f"prepare() returned {safe_repr(watch.bad_charge)}. "
+                     "The loop subtracts its cost from the budget: a negative number buys evaluations the "
+                     "budget does not allow, and a value that is not a number stops the loop.",
+                     "Do not override prepare() (the base class returns Cost(), nothing spent) unless your "
+                     "strategy spends compute outside the evaluator; then return that compute as "
+                     "Cost(evaluations=x) with a number x >= 0.", numbers)
     if result.evaluations + charged > budget:
         return Check("budget", title, "fail", f"{result.evaluations} evaluations + {charged:g} charged exceed "
-                     f"the budget of {budget}.", "Report in charged_evaluations() only compute already "
-                     "spent, and never lower it.", numbers)
+                     f"the budget of {budget}.", "Return from prepare() only the compute it spent.", numbers)
     cut = watch.cut_batch
     note = f"; its last batch was cut to fit ({cut[0]} proposed, {cut[1]} told) and tell() coped" if cut else ""
     return Check("budget", title, "pass", f"Budget {budget}: the loop ran {result.evaluations} evaluations, "

@@ -41,7 +41,7 @@ class SimulatedAnnealing(nasbook.Strategy):
             if self.accept(trial.score):
                 self.current, self.current_score = trial.arch, trial.score
             self.hot = max(self.hot * self.cooling, 1e-9)  # cool down, but never to 0
-            self.trace.append({"current_score": self.current_score, "temperature": self.hot})
+            self.trace.append({"kind": "annealing", "current_score": self.current_score, "temperature": self.hot})
 
     def accept(self, score):
         if self.current is None or score <= self.current_score:

@@ -1,7 +1,7 @@
 """Running a student's strategy safely: every call into student code is watched.
 
 The checker never calls student code directly. It builds a thin subclass of the student's
-class (:func:`instrument`) whose ``setup``/``ask``/``tell``/``charged_evaluations`` call the
+class (:func:`instrument`) whose ``setup``/``prepare``/``ask``/``tell`` call the
 student's versions inside :meth:`Watch.student`. That gives the checker three things:
 
 * an exception in student code becomes a :class:`StudentError` that remembers *which*
@@ -16,8 +16,6 @@ architecture it has not seen yet, in a space where none are left).
 """
 from __future__ import annotations
 
-import math
-import numbers
 import re
 import signal
 import threading
@@ -26,7 +24,10 @@ from contextlib import contextmanager
 from typing import Any, Callable, Iterator, Mapping
 
 from nasbook.evaluation.base import BaseEvaluator
+from nasbook.loop.budget import Cost, check_cost
 from nasbook.strategies import Strategy
+from nasbook.strategies.base import takes_budget
+from nasbook.validation import NasbookError
 
 _HERE = __file__.rsplit(".", 1)[0]  # this module's path without ".py"/".pyc"
 
@@ -84,7 +85,7 @@ class Watch:
         self.asked: list[list[Any]] = []  # every ask()'s proposals, as returned
         self.told: list[list[str]] = []  # the statuses of the trials each tell() received
         self.stuck_in = ""  # the student method a time limit interrupted
-        self.bad_charge: Any = None  # a charged_evaluations() value that is not a number >= 0
+        self.bad_charge: Any = None  # a prepare() cost that is not a Cost of a number >= 0
         self.method: str | None = None  # the student method running right now, if any
         self.own_evaluations = 0  # evaluations the strategy ran itself (outside the loop)
         self.own_evaluation_method = ""
@@ -127,9 +128,19 @@ def source_file(cls: type) -> str:
 def instrument(cls: type[Strategy], watch: Watch) -> type[Strategy]:
     """A subclass of ``cls`` whose student methods run under ``watch`` (same name, same behaviour)."""
 
-    def setup(self: Strategy, space: Any, seed: int, evaluator: Any = None) -> None:
-        with watch.student("setup"):
-            cls.setup(self, space, seed, evaluator)
+    def setup(self: Strategy, space: Any, seed: int, evaluator: Any = None, budget: int | None = None) -> None:
+        with watch.student("setup"):  # a setup written without `budget` does not get it
+            cls.setup(self, space, seed, evaluator, **({"budget": budget} if takes_budget(cls.setup) else {}))
+
+    def prepare(self: Strategy) -> Cost:
+        with watch.student("prepare"):
+            cost = cls.prepare(self)
+        try:
+            check_cost(cost)
+        except NasbookError:
+            watch.bad_charge = cost  # the budget check reports it; the loop must not stop on it
+            return Cost()
+        return cost
 
     def ask(self: Strategy) -> Any:
         with watch.student("ask"):
@@ -144,21 +155,8 @@ def instrument(cls: type[Strategy], watch: Watch) -> type[Strategy]:
         with watch.student("tell"):
             cls.tell(self, trials)
 
-    def charged_evaluations(self: Strategy) -> float:
-        with watch.student("charged_evaluations"):
-            value = cls.charged_evaluations(self)
-        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not value >= 0 \
-                or not math.isfinite(value):
-            watch.bad_charge = value  # the budget check reports it; the loop must not crash on it
-            return 0.0
-        return value
-
-    def extra_steps(self: Strategy) -> int:
-        with watch.student("extra_steps"):
-            return cls.extra_steps(self)
-
-    methods = {"setup": setup, "ask": ask, "tell": tell, "charged_evaluations": charged_evaluations,
-               "extra_steps": extra_steps, "__module__": cls.__module__, "__qualname__": cls.__qualname__}
+    methods = {"setup": setup, "prepare": prepare, "ask": ask, "tell": tell,
+               "__module__": cls.__module__, "__qualname__": cls.__qualname__}
     return type(cls.__name__, (cls,), methods)
 
 

@@ -14,6 +14,7 @@ import math
 import numpy as np
 
 from nasbook.assignments.solutions import MyStrategy
+from nasbook.loop.budget import Cost
 
 
 class Unfinished(MyStrategy):
@@ -89,17 +90,17 @@ class EvaluatesItself(MyStrategy):
 
 
 class NegativeCharge(MyStrategy):
-    """Reports negative compute, which buys extra evaluations."""
+    """Its prepare phase reports negative compute, which would buy extra evaluations."""
 
-    def charged_evaluations(self):
-        return -10.0
+    def prepare(self):
+        return Cost(evaluations=-10.0)
 
 
 class NotANumberCharge(MyStrategy):
-    """Its compute estimate comes out as NaN (say, 0/0 in numpy): the loop cannot count with it."""
+    """Its prepare phase's compute comes out as NaN (say, 0/0 in numpy): the loop cannot count with it."""
 
-    def charged_evaluations(self):
-        return float("nan")
+    def prepare(self):
+        return Cost(evaluations=float("nan"))
 
 
 class BatchAssumesFullTell(MyStrategy):

@@ -46,4 +46,4 @@ class MyStrategy(nasbook.Strategy):
                 self.stale += 1
                 if self.stale >= self.patience:                # stuck: restart next ask
                     self.current, self.current_score, self.stale = None, math.inf, 0
-            self.trace.append({"current_score": self.current_score, "stale": self.stale})
+            self.trace.append({"kind": "hill_climb", "current_score": self.current_score, "stale": self.stale})

@@ -7,7 +7,7 @@ training seeds, :attr:`BenchTable.mean_val_loss`) of the architecture it would p
 its best-scoring trial so far — minus the best true score in the whole space.
 
 Budget is counted in evaluations. A strategy that spends compute outside the evaluator
-(DARTS' supernet, ``charged_evaluations``) is charged for it up front: its k-th trial
+(DARTS' supernet, in its ``prepare`` phase: the result's ``charged_evaluations``) is charged for it up front: its k-th trial
 counts as evaluation ``charged + k``, and before its first trial its regret is ``inf``
 (``null`` in JSON).
 """
@@ -24,22 +24,27 @@ import torch
 
 from nasbook.loop.result import SearchResult
 from nasbook.loop.outer import search
-from nasbook.strategies import STRATEGIES
+from nasbook.strategies import STRATEGIES, check_mode, make_strategy
 from nasbook.validation import check_int
-from nasbook.tabular import recorded as replay
+from nasbook.tabular import recorded
 from nasbook.tabular.evaluator import TabularEvaluator
 from nasbook.tabular.table import BenchTable, load_table
 
-SHOWDOWN = ("random", "local", "rl/seed", "rl/default", "evolution/seed", "evolution/default",
-            "darts/seed", "darts/default", "optuna-tpe")
+SHOWDOWN = ("random", "local", "rl/article", "rl/default", "evolution/article", "evolution/default",
+            "darts/article", "darts/default", "optuna-tpe")
 CHECKPOINTS = (10, 25, 50, 100)
-BUDGET_AWARE = ("darts",)  # strategies whose proposals depend on the budget they are given
 
 
 def split_name(name: str) -> tuple[str, str]:
-    """``"rl/seed"`` -> ("rl", "seed"); a name without a mode runs in the default mode."""
+    """``"rl/article"`` -> ("rl", "article"); a name without a mode runs in the default mode
+    (``"rl/seed"``, the old name, runs ``"article"``)."""
     strategy, _, mode = name.partition("/")
-    return strategy, mode or "default"
+    return strategy, check_mode(mode or "default")
+
+
+def plans_with_budget(name: str) -> bool:
+    """True for a strategy whose proposals depend on the budget it is given (DARTS)."""
+    return STRATEGIES[split_name(name)[0]].plans_with_budget
 
 
 def available(names: Iterable[str]) -> tuple[list[str], dict[str, str]]:
@@ -85,10 +90,11 @@ def run_one(name: str, seed: int, budget: int, table: BenchTable | None = None,
     records = _WORKER["records"] if records is None else records
     start = time.perf_counter()
     strategy, mode = split_name(name)
-    if strategy == "darts" and replay.key(mode, budget, seed) in records:
-        strategy = replay.Replay(records[replay.key(mode, budget, seed)], mode=mode)
+    run = make_strategy(strategy, mode=mode)
+    if strategy == "darts" and recorded.key(mode, budget, seed) in records:  # the real run, recorded
+        run = recorded.RecordedRun(records[recorded.key(mode, budget, seed)], mode=mode)
     evaluator = TabularEvaluator(table)
-    result = search(strategy, mode=mode, space=table.space, budget=budget, seed=seed,
+    result = search(run, space=table.space, budget=budget, seed=seed,
                     evaluator=evaluator, progress=False)
     return regret_curve(result, table, budget), evaluator.clock, time.perf_counter() - start
 
@@ -156,18 +162,19 @@ def showdown(names: Iterable[str] = SHOWDOWN, seeds: int = 30, budget: int = 100
     names, missing = available(names)
     out: dict[str, Any] = {"budget": budget, "seeds": seeds, "strategies": {}, "curves": {}, "runs": {},
                            "seconds": {}, "simulated": {}, "missing": missing}
-    records = replay.load_records() if records is None else records
+    records = recorded.load_records() if records is None else records
+
     def wanted(name: str, seed: int, n: int) -> bool:
         strategy, mode = split_name(name)
-        return strategy not in BUDGET_AWARE or train_missing or replay.key(mode, n, seed) in records
+        return not plans_with_budget(name) or train_missing or recorded.key(mode, n, seed) in records
 
     jobs = [(name, seed, n) for name in names for seed in range(seeds)
-            for n in (checkpoints if split_name(name)[0] in BUDGET_AWARE else [budget]) if wanted(name, seed, n)]
+            for n in (checkpoints if plans_with_budget(name) else [budget]) if wanted(name, seed, n)]
     runs = dict(zip(jobs, in_workers(run_one, jobs, check_int("workers", workers, minimum=1),
                                      table=table, records=records)))
     for name in names:
         mine = [runs[job] for job in jobs if job[0] == name]
-        if split_name(name)[0] in BUDGET_AWARE:  # one run per checkpoint budget, each read at its end
+        if plans_with_budget(name):  # one run per checkpoint budget, each read at its end
             curves = np.full((seeds, budget), np.nan)
             for (_, seed, n), (curve, _, _) in ((job, runs[job]) for job in jobs if job[0] == name):
                 curves[seed, n - 1] = curve[n - 1]
@@ -183,18 +190,18 @@ def showdown(names: Iterable[str] = SHOWDOWN, seeds: int = 30, budget: int = 100
 
 
 def record_darts(table: BenchTable, seeds: int = 30, budgets: Iterable[int] = CHECKPOINTS,
-                 modes: Iterable[str] = ("seed", "default"), workers: int = 1,
+                 modes: Iterable[str] = ("article", "default"), workers: int = 1,
                  on_run: Any = None, skip: Iterable[str] = ()) -> dict[str, Any]:
     """Run real DARTS for every (mode, budget, seed) not in ``skip`` (keys), cheapest first.
 
     ``on_run(run)`` sees each finished run (to save progress).
 
-    Returns the JSON document :func:`replay.load_records` reads.
+    Returns the JSON document :func:`recorded.load_records` reads.
     """
     done = set(skip)
     jobs = [(mode, n, seed) for n in budgets for mode in modes for seed in range(seeds)
-            if replay.key(mode, n, seed) not in done]
-    jobs.sort(key=lambda job: job[1] * (1 if job[0] == "seed" else 5))  # cheapest first (default's supernet is wider)
+            if recorded.key(mode, n, seed) not in done]
+    jobs.sort(key=lambda job: job[1] * (1 if job[0] == "article" else 5))  # cheapest first (default's supernet is wider)
     start = time.perf_counter()
     runs = in_workers(_record, jobs, workers, on_result=on_run, table=table)
     return {"about": "DARTS runs on the tabular benchmark's task and protocol (nasbook.tabular.recorded)",
@@ -203,4 +210,4 @@ def record_darts(table: BenchTable, seeds: int = 30, budgets: Iterable[int] = CH
 
 
 def _record(mode: str, budget: int, seed: int) -> dict[str, Any]:
-    return replay.record_one(mode, budget, seed, _WORKER["table"])
+    return recorded.record_one(mode, budget, seed, _WORKER["table"])

@@ -1,38 +1,46 @@
-"""The outer loop, shared by every strategy: ask → evaluate → log → tell, until the budget is spent.
+"""The outer loop, shared by every strategy: ask → evaluate → record → tell, until the budget is spent.
 
     result = nasbook.search("evolution", budget=50, seed=0)
 
 This function is the only search loop in nasbook. Strategies differ in *what* they
 propose (``ask``) and *what they learn* (``tell``); budget, seeding, logging, progress,
 Stop and Ctrl-C are handled here once, so every strategy behaves the same way.
+
+Read :func:`search` top to bottom: check the arguments, build the strategy and evaluator,
+``setup``, the strategy's ``prepare`` phase (compute outside the evaluator, charged to the
+:class:`~nasbook.loop.budget.Budget`), then ask → evaluate → record → tell while budget is
+left. Each finished trial goes to the :class:`~nasbook.loop.recorder.Recorder` (step, clock,
+run log, progress bar, callback); resuming wraps the evaluator in a
+:class:`~nasbook.loop.resume.ResumingEvaluator`, which serves the logged trials first.
 """
 from __future__ import annotations
 
-import math
 import os
 import sys
 import threading
-import time
 from concurrent.futures import Executor
 from typing import Any, Callable, Mapping
 
-from tqdm.auto import tqdm
-
 from nasbook import __version__
+from nasbook.evaluation.base import BaseEvaluator
 from nasbook.evaluation.training import Evaluator
+from nasbook.loop.budget import Budget
+from nasbook.loop.recorder import Recorder
 from nasbook.loop.result import SearchResult
-from nasbook.loop.resume import open_replay
-from nasbook.loop.runlog import RunLog, no_interrupt
+from nasbook.loop.resume import EarlierRun, ResumingEvaluator, open_earlier_run
+from nasbook.loop.runlog import RunLog
 from nasbook.spaces.mlp import MLP_FAMILY
 from nasbook.spaces.space import SearchSpace, as_space
 from nasbook.strategies import Strategy, make_strategy
+from nasbook.strategies.base import takes_budget
 from nasbook.trial import Trial
 from nasbook.validation import NasbookError, check_int, check_seed, fail
 
 Callback = Callable[[Trial, Strategy], None]
+MAX_BUDGET = 10_000_000  # evaluations; more would never finish, whatever the evaluator
 
 
-def search(strategy: "str | Strategy" = "random", *, mode: str = "default",
+def search(strategy: "str | Strategy" = "random", *, mode: str | None = None,
            space: "SearchSpace | Mapping[str, list[Any]] | None" = None, task: Any = "synthetic",
            protocol: Any = "default", budget: int = 20, seed: int = 0, device: Any = "auto",
            evaluator: Any = None, log: Any = None, progress: bool = True,
@@ -44,103 +52,100 @@ def search(strategy: "str | Strategy" = "random", *, mode: str = "default",
 
     Args:
         strategy: a registry name (``"random"``, ``"rl"``, ``"evolution"``, ``"darts"``, ...)
-            or a :class:`~nasbook.strategies.Strategy` instance.
-        mode: ``"seed"`` (the article's version) or ``"default"`` (the careful one).
+            or a :class:`~nasbook.strategies.Strategy` instance (which carries its own mode).
+        mode: with a name, ``"article"`` (the article's version; ``"seed"`` is its old name)
+            or ``"default"`` (the careful one, and what None means). Refused beside an instance.
         space: the search space (default: the article's 3,600 architectures).
         task, protocol, device: passed to :class:`~nasbook.evaluation.training.Evaluator`; ignored when
             ``evaluator`` is given (any object with ``evaluate_many``, e.g. a lookup table).
-        budget: number of evaluations (cached re-evaluations count too).
+        budget: number of evaluations (cached re-evaluations count too, and so does compute the
+            strategy spends itself, e.g. DARTS' supernet, in evaluation-equivalents).
         seed: seeds the strategy's random generator *and* every training run.
         log: path of a JSON-lines run log, written as trials finish.
         callback: called as ``callback(trial, strategy)`` after every trial (live plots).
         stop: an Event (or a function returning True) that ends the search after the
             current trial; the finished trials are kept.
         resume: continue the search recorded in ``log`` (after a crash, a kill or Stop):
-            logged trials are replayed, not retrained, then the search goes on live and
-            ends exactly as an uninterrupted run would (see :mod:`nasbook.loop.resume`). A log
-            that does not exist yet is simply started.
+            logged trials are served from the log, not retrained, then the search goes on live
+            and ends exactly as an uninterrupted run would (see :mod:`nasbook.loop.resume`). A
+            log that does not exist yet is simply started.
         executor: a ``concurrent.futures.Executor`` (process pool, Dask client executor)
             that trains each batch of proposals in parallel; trials still arrive in ask order.
     """
-    budget = check_int("budget", budget, minimum=1)
+    budget = Budget(check_int("budget", budget, minimum=1, maximum=MAX_BUDGET))
     seed = check_seed("seed", seed)
     check_arguments(log=log, resume=resume, callback=callback, stop=stop, evaluator=evaluator)
     space = as_space(space)
     strategy = make_strategy(strategy, mode=mode)
-    if evaluator is None:  # train networks of the space's family (the article's MLP for a plain space)
-        evaluator = Evaluator(task=task, protocol=protocol, device=device, family=space.family or MLP_FAMILY)
-    if isinstance(evaluator, Evaluator):
-        evaluator.check_space(space)
-    if executor is not None:
-        evaluator = evaluator.using(executor)  # trains each batch of proposals there
+    evaluator = make_evaluator(evaluator, space, task, protocol, device, executor)
     should_stop = (stop.is_set if isinstance(stop, threading.Event) else stop) or (lambda: False)
 
-    strategy.budget = budget  # read by strategies that plan their own cost (DARTS' supernet)
-    strategy.setup(space, seed, evaluator)
+    set_up(strategy, space, seed, evaluator, budget.total)
+    header = run_header(strategy, space, evaluator, budget.total, seed)
     runlog = RunLog(log) if log is not None else None
-    header = run_header(strategy, space, evaluator, budget, seed)
-    replay = open_replay(log, header) if resume else None
-    notes = replay.notes if replay is not None else []
-    if runlog is not None and replay is None:
-        notes += filter(None, [runlog.start(header)])
-    for note in notes:
-        print(f"nasbook: {note}", file=sys.stderr)
-    trials: list[Trial] = []
-    start = time.perf_counter() - (replay.queue[-1].elapsed if replay is not None and replay.pending else 0.0)
-    bar = tqdm(total=budget, desc=f"{strategy.name}/{strategy.mode}", disable=not progress, leave=True)
-
-    best = math.inf  # the best score so far, for the progress bar
-
-    def finished(trial: Trial, logged: bool = False) -> None:  # runs the moment each trial is done
-        nonlocal best
-        if logged:  # replayed from the log of an earlier run: already on disk, not retrained
-            trial.step = len(trials)
-            remember = getattr(evaluator, "remember", None)
-            if remember is not None:
-                remember(trial)
-        else:
-            trial.step, trial.elapsed = len(trials), time.perf_counter() - start
-        with no_interrupt():  # the log and the result always hold the same trials
-            if runlog is not None and not logged:
-                runlog.append(trial, strategy=strategy.name, mode=strategy.mode)
-            trials.append(trial)
-        bar.update(1)
-        best = min(best, trial.score)
-        bar.set_postfix(best=f"{best:.4g}" if math.isfinite(best) else "-", refresh=False)
-        if callback is not None:
-            callback(trial, strategy)
-
+    earlier, notes = open_log(runlog, header, strategy, resume)  # one writer; nothing overwritten
+    recorder = Recorder(strategy, budget.total, runlog, callback, progress,
+                        elapsed=earlier.elapsed if earlier is not None else 0.0)
+    if earlier is not None:  # resuming: logged trials are served, not retrained
+        evaluator = ResumingEvaluator(evaluator, earlier, on_logged=recorder.record_logged)
     interrupted = False
     try:
-        while not should_stop():
-            remaining = math.floor(budget - strategy.charged_evaluations()) - len(trials)
-            if remaining <= 0:
-                break
-            archs = proposals(strategy, space)[:remaining]
-
-            def evaluate(archs: list[dict[str, Any]], on_trial: Callable = finished) -> list[Trial]:
-                return evaluator.evaluate_many(archs, seed, on_trial=on_trial, should_stop=should_stop)
-
-            if replay is not None and replay.pending:  # resuming: take the trials from the log
-                batch = replay.run(archs, evaluate, report=finished)
-            else:
-                batch = evaluate(archs)
-            strategy.tell(batch)
+        budget.charge(strategy.prepare(), by=f"{type(strategy).__name__}.prepare()")  # e.g. DARTS' supernet
+        while not should_stop() and budget.remaining > 0:
+            archs = proposals(strategy, space)[:budget.remaining]
+            trials = evaluator.evaluate_many(archs, seed, on_trial=recorder.record, should_stop=should_stop)
+            budget.spend(len(trials))  # 1 per evaluation
+            strategy.tell(trials)
         interrupted = should_stop()
-        if replay is not None and replay.pending and not interrupted:
-            raise NasbookError(f"{log}: the log holds {len(replay.queue)} more trials than budget={budget} allows")
     except KeyboardInterrupt:
         interrupted = True  # Ctrl-C: keep what finished; the log is already complete
     finally:
-        bar.close()
-    return SearchResult(strategy=strategy.name, mode=strategy.mode, seed=seed, budget=budget,
-                        trials=trials, seconds=time.perf_counter() - start,
-                        device=str(getattr(evaluator, "device", "cpu")), trace=strategy.trace,
-                        extra_steps=strategy.extra_steps(),
-                        charged_evaluations=strategy.charged_evaluations(),
-                        interrupted=interrupted, log_path=None if log is None else str(log),
-                        resumed=0 if replay is None else replay.total - len(replay.queue),
-                        notes=notes)
+        recorder.close()  # the progress bar, and the run log's lock
+    return SearchResult(strategy=strategy.name, mode=strategy.mode, seed=seed, budget=budget.total,
+                        trials=recorder.trials, seconds=recorder.seconds, device=header["device"],
+                        trace=strategy.trace, extra_steps=budget.charged.steps,
+                        charged_evaluations=budget.charged.evaluations, interrupted=interrupted,
+                        log_path=None if log is None else str(log), resumed=recorder.resumed, notes=notes)
+
+
+def make_evaluator(evaluator: BaseEvaluator | None, space: SearchSpace, task: Any, protocol: Any, device: Any,
+                   executor: Executor | None) -> BaseEvaluator:
+    """The given evaluator, or one that trains networks of the space's family (the article's MLP
+    for a plain space); checked against the space before anything trains; on ``executor``."""
+    if evaluator is None:
+        evaluator = Evaluator(task=task, protocol=protocol, device=device, family=space.family or MLP_FAMILY)
+    evaluator.check_space(space)
+    return evaluator if executor is None else evaluator.using(executor)
+
+
+def set_up(strategy: Strategy, space: SearchSpace, seed: int, evaluator: Any, budget: int) -> None:
+    """``strategy.setup(...)``, passing the budget only to a setup that takes it (older ones do not)."""
+    if takes_budget(strategy.setup):
+        strategy.setup(space, seed, evaluator, budget=budget)
+    else:
+        strategy.setup(space, seed, evaluator)
+
+
+def open_log(runlog: RunLog | None, header: dict[str, Any], strategy: Strategy,
+             resume: bool) -> tuple[EarlierRun | None, list[str]]:
+    """Take the run log's lock, then either find the earlier run it continues (resuming) or
+    write a fresh header. Returns that earlier run (or None) and notes (a log moved aside, a
+    half-written line cut off...), which are printed to stderr too.
+    """
+    if runlog is None:
+        return None, []
+    runlog.open()  # before anything is read or written: a second search on this log is refused
+    try:
+        earlier = open_earlier_run(runlog.path, header, strategy) if resume else None
+        if earlier is not None:
+            runlog.check_appendable()
+        notes = earlier.notes if earlier is not None else [note for note in [runlog.start(header)] if note]
+    except BaseException:
+        runlog.close()
+        raise
+    for note in notes:
+        print(f"nasbook: {note}", file=sys.stderr)
+    return earlier, notes
 
 
 def check_arguments(*, log: Any, resume: Any, callback: Any, stop: Any, evaluator: Any) -> None:
@@ -158,9 +163,10 @@ def check_arguments(*, log: Any, resume: Any, callback: Any, stop: Any, evaluato
         raise fail("callback", callback, "a function callback(trial, strategy) or None")
     if stop is not None and not callable(stop) and not isinstance(stop, threading.Event):
         raise fail("stop", stop, "a threading.Event, a function returning True to stop, or None")
-    if evaluator is not None and not callable(getattr(evaluator, "evaluate_many", None)):
-        raise fail("evaluator", evaluator, "an object with evaluate_many(archs, seed, on_trial, "
-                   "should_stop), e.g. nasbook.Evaluator(...), or None")
+    if evaluator is not None and not isinstance(evaluator, BaseEvaluator):
+        raise fail("evaluator", evaluator, "a nasbook evaluator (a subclass of "
+                   "nasbook.evaluation.base.BaseEvaluator with evaluate_many(archs, seed, on_trial, should_stop): "
+                   "nasbook.Evaluator(...), a TabularEvaluator, a ToyEvaluator, or your own) or None")
 
 
 def proposals(strategy: Strategy, space: SearchSpace) -> list[dict[str, Any]]:
@@ -176,13 +182,8 @@ def proposals(strategy: Strategy, space: SearchSpace) -> list[dict[str, Any]]:
 
 def run_header(strategy: Strategy, space: SearchSpace, evaluator: Any, budget: int, seed: int) -> dict[str, Any]:
     """What a run log records about the run, so it can be read, checked and resumed."""
-    task = getattr(evaluator, "task", None)
-    protocol = getattr(evaluator, "protocol", None)
     return {
         "nasbook": __version__, "strategy": strategy.name, "mode": strategy.mode,
         "params": strategy.params(), "seed": seed, "budget": budget, "space": space.to_dict(),
-        "task": getattr(task, "name", str(task)), "task_seed": getattr(task, "seed", None),
-        "task_data": task.fingerprint() if hasattr(task, "fingerprint") else None,
-        "protocol": vars(protocol) if hasattr(protocol, "__dataclass_fields__") else str(protocol),
-        "evaluator": type(evaluator).__name__, "device": str(getattr(evaluator, "device", "cpu")),
+        **evaluator.run_header(),
     }

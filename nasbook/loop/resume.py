@@ -3,10 +3,11 @@
 A search is a deterministic function of its seed: the strategy draws every random number
 from ``self.rng`` (seeded by the search seed), and every training run uses the search seed.
 So a killed search can be rebuilt without saving any strategy state: run the same loop
-again, and whenever the strategy proposes an architecture, take its result from the log
-instead of training it. The strategy is told exactly what it was told the first time, so
-its state (an RL controller's weights, an EA's population, a random generator) ends up
-exactly where it was, and once the log runs out the search continues *live*.
+again with the evaluator wrapped in a :class:`ResumingEvaluator`. Whenever the strategy
+proposes an architecture, the wrapper hands back its trial from the log instead of
+training it. The strategy is told exactly what it was told the first time, so its state
+(an RL controller's weights, an EA's population, a random generator) ends up exactly where
+it was, and once the log runs out the wrapper trains *live*.
 
     search("evolution", budget=50, seed=0, log="run.jsonl", resume=True)
 
@@ -14,11 +15,15 @@ What is checked, so that a resumed run can only ever equal the uninterrupted one
 
 * the log's header must describe the same run (strategy, mode, parameters, seed, budget,
   space, task, protocol, evaluator); a difference is refused, naming the field;
-* every replayed proposal must be the architecture the log holds next; a *divergence*
+* every served proposal must be the architecture the log holds next; a *divergence*
   (the strategy now proposes something else) is refused, naming the trial;
 * a half-written last line (the process was killed mid-write) is reported and cut off
   before anything new is appended; a damaged line elsewhere is refused by
   :func:`~nasbook.loop.runlog.read_log`.
+
+A log written before nasbook 0.2 still resumes: its mode ``"seed"`` reads ``"article"``,
+and its ``params`` (which then held some state beside the constructor's parameters, with
+the mode's defaults filled in) are compared on the constructor's parameters alone.
 
 ``resume=True`` on a log that does not exist yet simply starts it, so the same notebook
 cell or command works the first time and after every crash.
@@ -28,10 +33,13 @@ from __future__ import annotations
 import json
 import os
 from collections import deque
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable
 
+from nasbook.evaluation.protocols import ALIASES as PROTOCOL_ALIASES
 from nasbook.loop.runlog import json_safe, read_log
+from nasbook.strategies.base import MODE_ALIASES, Strategy
 from nasbook.trial import Trial
 from nasbook.validation import NasbookError
 
@@ -40,27 +48,37 @@ MUST_MATCH = ("strategy", "mode", "seed", "budget", "space", "task", "task_seed"
               "protocol", "evaluator", "params")  # params last: it may repeat the budget
 
 
-class Replay:
-    """The trials of an earlier run, handed back in the order the loop asks for them."""
+@dataclass
+class EarlierRun:
+    """The trials a run log holds, checked against this run, and what reading it noticed."""
 
-    def __init__(self, path: Path, trials: Sequence[Trial], notes: Sequence[str] = ()) -> None:
-        self.path = path
-        self.queue: deque[Trial] = deque(trials)
-        self.total = len(trials)
-        self.notes = list(notes)
+    path: Path
+    trials: list[Trial]
+    notes: list[str] = field(default_factory=list)
 
     @property
-    def pending(self) -> bool:
-        """True while logged trials remain to be replayed."""
-        return bool(self.queue)
+    def elapsed(self) -> float:
+        """The earlier run's clock at its last trial (a resumed run's clock goes on from there)."""
+        return self.trials[-1].elapsed if self.trials else 0.0
 
-    def run(self, archs: list[dict[str, Any]], evaluate: Callable[..., list[Trial]],
-            report: Callable[[Trial, bool], None]) -> list[Trial]:
-        """The trials of one ``ask()``, taken from the log as far as it goes.
 
-        ``evaluate(archs, on_trial)`` trains live (reporting trials in ask order);
-        ``report(trial, logged)`` is the loop's bookkeeping. Returns the trials in the
-        order of ``archs``, as ``tell`` expects.
+class ResumingEvaluator:
+    """Serves an earlier run's logged trials in the order the loop asks, then trains live.
+
+    It has the evaluator's ``evaluate_many``, and wraps the live ``evaluator``. A served
+    trial is given back to the live evaluator (``remember``, so its cache answers a
+    later repeat) and reported through ``on_logged`` instead of ``on_trial``: it is on disk
+    already, and keeps the time it was trained at.
+    """
+
+    def __init__(self, evaluator: Any, earlier: EarlierRun, on_logged: Callable[[Trial], None]) -> None:
+        self.evaluator, self.path, self.on_logged = evaluator, earlier.path, on_logged
+        self.queue: deque[Trial] = deque(earlier.trials)
+        self.total = len(earlier.trials)
+
+    def evaluate_many(self, archs: list[dict[str, Any]], seed: int = 0, on_trial: Callable | None = None,
+                      should_stop: Callable | None = None) -> list[Trial]:
+        """The trials of one ``ask()``, taken from the log as far as it goes, in the order of ``archs``.
 
         A batch the log covers only in part (the crash came mid-batch) is evaluated *whole*
         again: the evaluator trains a batch's same-shape networks together, and float
@@ -68,6 +86,27 @@ class Replay:
         uninterrupted run bit for bit. The logged trials are still the ones reported and
         told; the cost is retraining at most one batch.
         """
+        logged = self.take(archs)
+        if not logged:  # the log has run out: train live
+            return self.evaluator.evaluate_many(archs, seed, on_trial=on_trial, should_stop=should_stop)
+        if len(logged) == len(archs):
+            for trial in logged:
+                self.serve(trial)
+            return logged
+        position = iter(range(len(archs)))
+
+        def delivered(trial: Trial) -> None:  # the evaluator reports in ask order
+            i = next(position)
+            if i < len(logged):
+                self.serve(logged[i])  # retrained only for company: the log's trial counts
+            elif on_trial is not None:
+                on_trial(trial)
+
+        live = self.evaluator.evaluate_many(archs, seed, on_trial=delivered, should_stop=should_stop)
+        return logged[:len(live)] + live[len(logged):]
+
+    def take(self, archs: list[dict[str, Any]]) -> list[Trial]:
+        """The logged trials that answer the first of ``archs``; refuse a divergence."""
         logged: list[Trial] = []
         while self.queue and len(logged) < len(archs) and self.queue[0].arch == archs[len(logged)]:
             logged.append(self.queue.popleft())
@@ -77,27 +116,15 @@ class Replay:
                 f"cannot resume from {self.path}: logged trial {step} is {self.queue[0].arch}, but the "
                 f"strategy now proposes {archs[len(logged)]}; the log came from a different run, or "
                 f"the strategy is not deterministic for a given seed")
-        if len(logged) == len(archs):
-            for trial in logged:
-                report(trial, True)
-            return logged
-        if not logged:
-            return evaluate(archs, lambda trial: report(trial, False))
+        return logged
 
-        position = iter(range(len(archs)))
-
-        def on_trial(trial: Trial) -> None:  # the evaluator reports in ask order
-            i = next(position)
-            if i < len(logged):
-                report(logged[i], True)  # retrained only for company: the log's trial counts
-            else:
-                report(trial, False)
-
-        live = evaluate(archs, on_trial)
-        return logged[:len(live)] + live[len(logged):]
+    def serve(self, trial: Trial) -> None:
+        self.evaluator.remember(trial)
+        self.on_logged(trial)
 
 
-def open_replay(path: "str | os.PathLike[str]", header: dict[str, Any]) -> "Replay | None":
+def open_earlier_run(path: "str | os.PathLike[str]", header: dict[str, Any],
+                     strategy: Strategy) -> EarlierRun | None:
     """Check the log at ``path`` against this run's ``header`` and prepare it for appending.
 
     Returns None when there is nothing to resume (no file, or an empty one): the caller then
@@ -107,19 +134,51 @@ def open_replay(path: "str | os.PathLike[str]", header: dict[str, Any]) -> "Repl
     if not path.exists() or b"\n" not in path.read_bytes():
         return None  # nothing logged yet (or only a half-written header): start afresh
     logged, trials, notes = read_log(path)
-    expected = json.loads(json.dumps(json_safe(header), default=str))  # compare as the log stores it
+    old = is_old(logged.get("params"), strategy)
+    logged, expected = in_todays_terms(logged, strategy), as_stored(header)
+    if old:  # written before nasbook 0.2, with the mode's defaults filled in
+        expected["params"] = as_stored({k: strategy.setting(k) for k in strategy.params()})
     for key in MUST_MATCH:
         if logged.get(key) != expected.get(key):
             raise NasbookError(f"cannot resume from {path}: it was written with {key}="
                                f"{logged.get(key)!r}, this run has {key}={expected.get(key)!r}; use the "
                                f"same settings, or a new log path to start a new search")
+    if len(trials) > header["budget"]:
+        raise NasbookError(f"{path}: the log holds {len(trials)} trials, more than budget={header['budget']} "
+                           f"allows")
     for key in ("device", "nasbook"):
         if logged.get(key) != expected.get(key):
             notes.append(f"{path}: the log was written with {key}={logged.get(key)!r}, this run uses "
                          f"{expected.get(key)!r}; replay is exact, new trials may differ slightly")
     if cut_half_line(path):
         notes.append(f"{path}: the half-written last line was removed before appending")
-    return Replay(path, trials, notes)
+    return EarlierRun(path, trials, notes)
+
+
+def as_stored(value: Any) -> Any:
+    """``value`` as the log stores it (JSON), to compare like with like."""
+    return json.loads(json.dumps(json_safe(value), default=str))
+
+
+def is_old(params: Any, strategy: Strategy) -> bool:
+    """True for ``params`` written before nasbook 0.2: they hold names the constructor has not."""
+    return isinstance(params, dict) and not set(params) <= set(strategy.params())
+
+
+def in_todays_terms(header: dict[str, Any], strategy: Strategy) -> dict[str, Any]:
+    """A header as nasbook writes it today: mode ``"seed"`` is ``"article"``, and so is the
+    protocol called ``"seed"``; an old header's ``params`` keep only the constructor's
+    parameters (compared with their resolved values)."""
+    header = dict(header, mode=MODE_ALIASES.get(header.get("mode"), header.get("mode")))
+    protocol = header.get("protocol")
+    if isinstance(protocol, dict) and protocol.get("name") in PROTOCOL_ALIASES:
+        header["protocol"] = dict(protocol, name=PROTOCOL_ALIASES[protocol["name"]])
+    params = header.get("params")
+    if is_old(params, strategy):
+        header["params"] = {k: v for k, v in params.items() if k in strategy.params()}
+        if "mode" in header["params"]:
+            header["params"]["mode"] = MODE_ALIASES.get(params["mode"], params["mode"])
+    return header
 
 
 def cut_half_line(path: Path) -> bool:

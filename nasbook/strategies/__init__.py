@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from nasbook.validation import check_choice
-from nasbook.strategies.base import MODES, Strategy
+from nasbook.validation import NasbookError, check_choice
+from nasbook.strategies.base import MODE_ALIASES, MODES, Strategy, check_mode
 from nasbook.strategies.darts import DARTS
 from nasbook.strategies.evolution import Evolution
 from nasbook.strategies.local_search import LocalSearch
@@ -32,15 +32,23 @@ def _register_peers() -> None:
 _register_peers()
 
 
-def make_strategy(strategy: "str | Strategy", mode: str = "default", **params: Any) -> Strategy:
-    """A strategy by registry name (``"random"``, ...) or an instance passed through."""
+def make_strategy(strategy: "str | Strategy", mode: str | None = None, **params: Any) -> Strategy:
+    """A strategy by registry name (``"random"``, ...) in ``mode`` (None: ``"default"``), or an
+    instance passed through (its constructor chose its mode: a ``mode`` beside it is refused)."""
     if isinstance(strategy, Strategy):
+        if mode is not None or params:
+            name = type(strategy).__name__
+            given = f"mode={mode!r}" if mode is not None else ", ".join(f"{k}={v!r}" for k, v in params.items())
+            raise NasbookError(f"{given} is not allowed beside a strategy instance ({name}, mode="
+                               f"{strategy.mode!r}): an instance carries its own mode and parameters; set them "
+                               f"in its constructor (e.g. {name}(mode='article')), or pass the strategy's name")
         return strategy
+    mode = "default" if mode is None else mode
     if isinstance(strategy, type) and issubclass(strategy, Strategy):
         return strategy(mode=mode, **params)
     check_choice("strategy", strategy, STRATEGIES)
     return STRATEGIES[strategy](mode=mode, **params)
 
 
-__all__ = ["DARTS", "MODES", "STRATEGIES", "Evolution", "LocalSearch", "ParetoEvolution", "REINFORCE", "RandomSearch",
-           "Strategy", "make_strategy"]
+__all__ = ["DARTS", "MODES", "MODE_ALIASES", "STRATEGIES", "Evolution", "LocalSearch", "ParetoEvolution",
+           "REINFORCE", "RandomSearch", "Strategy", "check_mode", "make_strategy"]

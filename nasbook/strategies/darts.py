@@ -1,12 +1,14 @@
 """DARTS: search by gradient descent on a relaxed supernet, then retrain the winner.
 
-The strategy's first ``ask()`` trains a :class:`~nasbook.oneshot.supernet.SuperNet` by the bi-level
+Before it proposes anything, the strategy's :meth:`~DARTS.prepare` phase (called once by the
+search loop) trains a :class:`~nasbook.oneshot.supernet.SuperNet` by the bi-level
 alternation — one step on the weights w (training split), one step on the architecture
 parameters α (validation split, by the :class:`~nasbook.oneshot.architect.Architect`) — and then
 *discretises* it: every relaxed key takes its most probable choice. That architecture is
-returned to the search loop, and the evaluator re-trains it from scratch for its score.
+the first ``ask()``'s proposal to the search loop, and the evaluator re-trains it from
+scratch for its score.
 
-* ``mode="seed"`` – the article's relaxation: a mixed activation per layer (one α row per
+* ``mode="article"`` – the article's relaxation: a mixed activation per layer (one α row per
   layer, α ~ N(0, 1)) at fixed depth (the space's largest) and width (the space's first
   choice), first order, Adam on w (lr 0.01) and on α (lr 0.001), one full-batch step each
   per epoch. Discretised as the article does — activation = the first layer's argmax,
@@ -23,10 +25,13 @@ returned to the search loop, and the evaluator re-trains it from scratch for its
 
 **Budget conversion.** One evaluation trains one network for ``protocol.epochs`` epochs of
 ``ceil(n_train / batch)`` steps. DARTS is charged one step per forward/backward pass: 1
-per weight step, plus 1 (first order) or 4 (second order) per α step. So
-``charged_evaluations = passes / steps_per_evaluation``. With ``epochs=None`` the supernet
-gets ``budget − 1`` evaluations' worth in seed mode (one retraining remains) and about half
-the budget in default mode (the rest is the follow-up search). A supernet pass is as wide
+per weight step, plus 1 (first order) or 4 (second order) per α step (the architect counts
+those). So ``prepare()`` returns ``Cost(evaluations=passes / steps_per_evaluation, steps=passes)``,
+which the loop charges against the budget (the result's ``charged_evaluations`` and
+``extra_steps``). With ``epochs=None`` the supernet gets ``budget − 1`` evaluations' worth
+in article mode (one retraining remains) and about half the budget in default mode (the
+rest is the follow-up search); a budget too small for one epoch plus one retraining is
+refused in ``setup``. A supernet pass is as wide
 and deep as the largest architecture, so this charge *favours* DARTS in FLOPs; the result's
 ``seconds`` tells the wall-clock truth.
 """
@@ -45,8 +50,10 @@ from nasbook.spaces.space import Arch, SearchSpace
 from nasbook.oneshot.supernet import SuperNet
 from nasbook.tasks import Task
 from nasbook.trial import Trial
-from nasbook.validation import check_choice, check_float, check_int, fail
+from nasbook.loop.budget import Cost
+from nasbook.validation import NasbookError, check_choice, check_float, check_int, fail
 from nasbook.strategies.base import Strategy
+from nasbook.strategies.trace import DartsEntry
 
 RELAXED = ("activation_function", "num_hidden_layers", "hidden_layer_size")
 FIXED_DEFAULTS = {"learning_rate": 0.001, "optimizer": "Adam", "dropout_rate": 0.0}  # the article's too
@@ -68,12 +75,16 @@ class DARTS(Strategy):
 
     Args:
         epochs: supernet epochs; ``None`` derives them from the search budget.
-        order: ``"first"`` or ``"second"`` (seed mode is always first order).
-        weight_lr, alpha_lr: Adam learning rates of w and α (None: the mode's default).
+        order: ``"first"`` or ``"second"`` (article mode is always first order).
+        weight_lr, alpha_lr: Adam learning rates of w and α (None: the mode's default, 0.01 for
+            w; 0.001 for α in article mode, 0.03 in default mode).
         supernet_share: default mode's share of the budget spent on the supernet.
     """
 
     name = "darts"
+    plans_with_budget = True  # the supernet's share depends on the budget, and so do the proposals
+    mode_defaults = {"article": {"weight_lr": 0.01, "alpha_lr": 1e-3},
+                     "default": {"weight_lr": 0.01, "alpha_lr": 3e-2}}
 
     def __init__(self, mode: str = "default", epochs: int | None = None, order: str = "first",
                  weight_lr: float | None = None, alpha_lr: float | None = None,
@@ -81,16 +92,15 @@ class DARTS(Strategy):
         super().__init__(mode)
         self.epochs = None if epochs is None else check_int("epochs", epochs, minimum=1)
         self.order = check_choice("order", order, PASSES)
-        if self.mode == "seed" and self.order != "first":
-            raise fail("order", order, "'first' in seed mode (the article's); use mode='default' for 'second'")
-        self.weight_lr = check_float("weight_lr", 0.01 if weight_lr is None else weight_lr, 0.0, 10.0)
-        self.alpha_lr = check_float("alpha_lr", (1e-3 if self.mode == "seed" else 3e-2) if alpha_lr is None
-                                    else alpha_lr, 0.0, 10.0)
+        if self.mode == "article" and self.order != "first":
+            raise fail("order", order, "'first' in article mode (the article's); use mode='default' for 'second'")
+        self.weight_lr = None if weight_lr is None else check_float("weight_lr", weight_lr, 0.0, 10.0)
+        self.alpha_lr = None if alpha_lr is None else check_float("alpha_lr", alpha_lr, 0.0, 10.0)
         self.supernet_share = check_float("supernet_share", supernet_share, 0.0, 1.0, high_open=True)
 
-    # -- setup: data, cost model, supernet --------------------------------------------------
-    def setup(self, space: SearchSpace, seed: int, evaluator: Any = None) -> None:
-        super().setup(space, seed, evaluator)
+    # -- setup: data, cost model, learning rates ---------------------------------------------
+    def setup(self, space: SearchSpace, seed: int, evaluator: Any = None, budget: int | None = None) -> None:
+        super().setup(space, seed, evaluator, budget)
         task = getattr(evaluator, "task", None)
         if not isinstance(task, Task):
             raise fail("evaluator", type(evaluator).__name__,
@@ -103,9 +113,19 @@ class DARTS(Strategy):
         self.batch = min(protocol.batch_size or n, n)
         self.steps_per_epoch = math.ceil(n / self.batch)
         self.steps_per_evaluation = protocol.epochs * self.steps_per_epoch
-        self.passes = 0
-        self.chosen: Arch | None = None
+        self.lr_w, self.lr_alpha = self.setting("weight_lr"), self.setting("alpha_lr")
+        self.chosen: Arch | None = None  # the supernet's choice, set by prepare()
+        self.asked_chosen = False
         self.followups: list[Arch] = []
+        if budget is not None and math.floor(budget - self.planned_cost()) < 1:
+            raise fail("budget", budget, f"enough for DARTS' supernet ({self.supernet_epochs()} epochs cost "
+                       f"{self.planned_cost():g} evaluations) plus one retraining of its choice: give a "
+                       f"larger budget, or fewer epochs")
+
+    def planned_cost(self) -> float:
+        """What the supernet will cost, in evaluations (less if it diverges and stops early)."""
+        passes_per_epoch = self.steps_per_epoch * (1 + PASSES[self.order])
+        return self.supernet_epochs() * passes_per_epoch / self.steps_per_evaluation
 
     def supernet_epochs(self) -> int:
         """Epochs that cost the supernet's share of the budget (or ``epochs`` when given)."""
@@ -113,7 +133,7 @@ class DARTS(Strategy):
             return self.epochs
         if self.budget is None:  # used outside nasbook.search: the article's 50 epochs
             return 50
-        share = self.budget - 1 if self.mode == "seed" else math.floor(self.budget * self.supernet_share)
+        share = self.budget - 1 if self.mode == "article" else math.floor(self.budget * self.supernet_share)
         passes_per_epoch = self.steps_per_epoch * (1 + PASSES[self.order])
         return max(1, math.floor(share * self.steps_per_evaluation / passes_per_epoch))
 
@@ -121,24 +141,37 @@ class DARTS(Strategy):
         return self.space.choices.get(key, [MLP_FAMILY.defaults[key]])
 
     def build(self) -> SuperNet:
-        seed_mode = self.mode == "seed"
+        article = self.mode == "article"
         depths, widths = self.choices("num_hidden_layers"), self.choices("hidden_layer_size")
-        if seed_mode:  # the article: deepest network at the first width; only the activation is relaxed
+        if article:  # the article: deepest network at the first width; only the activation is relaxed
             depths, widths = [max(depths)], [widths[0]]
         net = SuperNet(self.task.in_features, self.task.out_features, self.choices("activation_function"),
-                       sorted(depths), widths, per_layer_activation=seed_mode,
+                       sorted(depths), widths, per_layer_activation=article,
                        seed=int(self.rng.integers(2**31)))
-        net.init_alphas(1.0 if seed_mode else 1e-3, torch.Generator().manual_seed(int(self.rng.integers(2**31))))
+        net.init_alphas(1.0 if article else 1e-3, torch.Generator().manual_seed(int(self.rng.integers(2**31))))
         return net.to(self.device)
 
-    # -- the search itself -------------------------------------------------------------------
-    def train_supernet(self) -> SuperNet:
-        """The bi-level alternation; records softmax(α) after every epoch in the trace."""
+    # -- the search itself: the prepare phase -------------------------------------------------
+    def prepare(self) -> Cost:
+        """Train the supernet and discretise it (called once by the loop, before the first ask)."""
+        net, cost = self.train_supernet()
+        self.chosen = self.discretise(net)
+        if self.mode == "default":
+            self.followups = self.follow_up_candidates(self.chosen)
+        return cost
+
+    def train_supernet(self) -> tuple[SuperNet, Cost]:
+        """The bi-level alternation; records softmax(α) after every epoch in the trace.
+
+        Returns the trained supernet and its cost: one pass per weight step plus the
+        architect's passes, in evaluation-equivalents.
+        """
         net = self.build()
         criterion = loss_function(self.task)
-        w_opt = torch.optim.Adam(net.weights(), lr=self.weight_lr)
-        architect = Architect(net, criterion, order=self.order, lr=self.alpha_lr, xi=self.weight_lr,
-                              **({"betas": (0.9, 0.999), "weight_decay": 0.0} if self.mode == "seed" else {}))
+        w_opt = torch.optim.Adam(net.weights(), lr=self.lr_w)
+        architect = Architect(net, criterion, order=self.order, lr=self.lr_alpha, xi=self.lr_w,
+                              **({"betas": (0.9, 0.999), "weight_decay": 0.0} if self.mode == "article" else {}))
+        weight_steps = 0
         dev = self.device
         X, y = self.task.X_train.to(dev), self.task.y_train.to(dev)
         Xv, yv = self.task.X_val.to(dev), self.task.y_val.to(dev)
@@ -154,24 +187,25 @@ class DARTS(Strategy):
                     batch, vbatch = slice(None), slice(None)
                 train_loss += weight_step(net, w_opt, criterion, (X[batch], y[batch])) / self.steps_per_epoch
                 val_loss += architect.step((X[batch], y[batch]), (Xv[vbatch], yv[vbatch])) / self.steps_per_epoch
-                self.passes += 1 + PASSES[self.order]
+                weight_steps += 1
             if not (math.isfinite(train_loss) and math.isfinite(val_loss)):
                 with torch.no_grad():  # the supernet diverged: keep the last finite α and stop
                     for alpha, saved in zip(net.arch_parameters(), last_good):
                         alpha.copy_(saved)
-                self.trace.append({"kind": "darts", "epoch": epoch, "diverged": True,
-                                   "alphas": self.probabilities(net)})
+                self.trace.append(DartsEntry(kind="darts", epoch=epoch, diverged=True,
+                                             alphas=self.probabilities(net)))
                 break
             last_good = [a.detach().clone() for a in net.arch_parameters()]
-            self.trace.append({"kind": "darts", "epoch": epoch, "train_loss": train_loss, "val_loss": val_loss,
-                               "alphas": self.probabilities(net)})
-        return net
+            self.trace.append(DartsEntry(kind="darts", epoch=epoch, train_loss=train_loss, val_loss=val_loss,
+                                         alphas=self.probabilities(net)))
+        passes = weight_steps + architect.passes
+        return net, Cost(evaluations=passes / self.steps_per_evaluation, steps=passes)
 
     def probabilities(self, net: SuperNet) -> dict[str, list[float]]:
-        """softmax(α) per relaxed key (seed mode: one activation entry per layer)."""
+        """softmax(α) per relaxed key (article mode: one activation entry per layer)."""
         p = net.probabilities()
         out: dict[str, list[float]] = {}
-        if self.mode == "seed":
+        if self.mode == "article":
             for layer, row in enumerate(p["activation"], start=1):
                 out[f"activation_function[layer {layer}]"] = row
         else:
@@ -182,7 +216,7 @@ class DARTS(Strategy):
 
     def discretise(self, net: SuperNet) -> Arch:
         """Every key of the space at one choice: argmax of α where relaxed, defaults elsewhere."""
-        a_act = net.alpha_activation.detach()[0]  # seed mode: the first layer, as the article
+        a_act = net.alpha_activation.detach()[0]  # article mode: the first layer, as the article
         picked = {"activation_function": net.activation_names[int(a_act.argmax())],
                   "num_hidden_layers": net.depths[int(net.alpha_depth.detach().argmax())],
                   "hidden_layer_size": net.widths[int(net.alpha_width.detach().argmax())],
@@ -191,9 +225,10 @@ class DARTS(Strategy):
 
     def ask(self) -> list[Arch]:
         if self.chosen is None:
-            self.chosen = self.discretise(self.train_supernet())
-            if self.mode == "default":
-                self.followups = self.follow_up_candidates(self.chosen)
+            raise NasbookError("DARTS.ask() was called before prepare(): the supernet decides what to "
+                               "propose (nasbook.search calls prepare() once, after setup)")
+        if not self.asked_chosen:
+            self.asked_chosen = True
             return [self.chosen]
         if self.followups:
             return [self.followups.pop(0)]
@@ -208,9 +243,3 @@ class DARTS(Strategy):
 
     def tell(self, trials: list[Trial]) -> None:
         pass  # the supernet already decided; retraining only scores its choice
-
-    def charged_evaluations(self) -> float:
-        return self.passes / self.steps_per_evaluation if hasattr(self, "steps_per_evaluation") else 0.0
-
-    def extra_steps(self) -> int:
-        return getattr(self, "passes", 0)

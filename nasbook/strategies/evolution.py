@@ -2,7 +2,7 @@
 
 Two versions share this module and the search loop:
 
-* ``mode="seed"`` – the article's *generational* loop. A generation is the whole population
+* ``mode="article"`` – the article's *generational* loop. A generation is the whole population
   (10 architectures). After it is scored, the best half survive unchanged as *elites*; the
   other half are children: each key copied from one of two random elites (uniform
   crossover), then one random key set to a random value (which may be the value it already
@@ -29,6 +29,7 @@ from nasbook.spaces.space import Arch
 from nasbook.trial import Trial
 from nasbook.validation import check_int
 from nasbook.strategies.base import Strategy
+from nasbook.strategies.trace import Member, PopulationEntry
 
 
 def ranked(trials: list[Trial]) -> list[Trial]:
@@ -37,11 +38,11 @@ def ranked(trials: list[Trial]) -> list[Trial]:
 
 
 class Evolution(Strategy):
-    """Generational evolution (``seed``) or regularized evolution with tournaments (``default``).
+    """Generational evolution (``article``) or regularized evolution with tournaments (``default``).
 
     Args:
         population_size: architectures alive at once (the article uses 10).
-        sample_size: tournament size in ``default`` mode (ignored in ``seed`` mode).
+        sample_size: tournament size in ``default`` mode (ignored in ``article`` mode).
         retries: ``default`` mode re-mutates a child already seen up to this many times.
     """
 
@@ -54,8 +55,8 @@ class Evolution(Strategy):
         self.sample_size = check_int("sample_size", sample_size, 1, self.population_size)
         self.retries = check_int("retries", retries, minimum=0)
 
-    def setup(self, space: Any, seed: int, evaluator: Any = None) -> None:
-        super().setup(space, seed, evaluator)
+    def setup(self, space: Any, seed: int, evaluator: Any = None, budget: int | None = None) -> None:
+        super().setup(space, seed, evaluator, budget)
         self.generation = 0
         self.population: deque[Trial] = deque()  # scored members, oldest first
         self.pending: list[Arch] = [space.sample(self.rng) for _ in range(self.population_size)]
@@ -63,7 +64,7 @@ class Evolution(Strategy):
 
     # -- ask: what to evaluate next ------------------------------------------------------
     def ask(self) -> list[Arch]:
-        if self.pending:  # the first population (both modes) or the next generation (seed)
+        if self.pending:  # the first population (both modes) or the next generation (article)
             return list(self.pending)
         return [self.tournament_child()]
 
@@ -94,13 +95,13 @@ class Evolution(Strategy):
     def tell(self, trials: list[Trial]) -> None:
         for trial in trials:
             self.seen.add(self.space.encode(trial.arch))
-        if self.mode == "seed":
+        if self.mode == "article":
             self.next_generation(trials)
         else:
             self.age(trials)
 
     def next_generation(self, trials: list[Trial]) -> None:
-        """Seed mode: best half survive, the rest of the population are crossover children."""
+        """Article mode: best half survive, the rest of the population are crossover children."""
         if not trials:
             return
         self.population = deque(trials)
@@ -123,13 +124,12 @@ class Evolution(Strategy):
 
     def record(self, trials: list[Trial]) -> None:
         """Append the current population (archs and scores, oldest first) to the trace."""
-        self.trace.append({
-            "kind": "population",
-            "generation": self.generation,
-            "population": [{"arch": dict(t.arch), "score": t.score, "status": t.status}
-                           for t in self.population],
-            "best": min(t.score for t in self.population) if self.population else float("inf"),
-            "new": len(trials),
-            "cache_hits": sum(t.cached for t in trials),
-        })
+        self.trace.append(PopulationEntry(
+            kind="population",
+            generation=self.generation,
+            population=[Member(arch=dict(t.arch), score=t.score, status=t.status) for t in self.population],
+            best=min(t.score for t in self.population) if self.population else float("inf"),
+            new=len(trials),
+            cache_hits=sum(t.cached for t in trials),
+        ))
         self.generation += 1

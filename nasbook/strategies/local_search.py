@@ -18,6 +18,7 @@ from typing import Any
 from nasbook.spaces.space import Arch, SearchSpace
 from nasbook.trial import Trial
 from nasbook.strategies.base import Strategy
+from nasbook.strategies.trace import LocalOptimumEntry
 
 
 class LocalSearch(Strategy):
@@ -25,8 +26,8 @@ class LocalSearch(Strategy):
 
     name = "local"
 
-    def setup(self, space: SearchSpace, seed: int, evaluator: Any = None) -> None:
-        super().setup(space, seed, evaluator)
+    def setup(self, space: SearchSpace, seed: int, evaluator: Any = None, budget: int | None = None) -> None:
+        super().setup(space, seed, evaluator, budget)
         self.scores: dict[tuple, float] = {}  # encoded arch -> score, everything seen
         self.current: Arch | None = None  # None until the first trial of a climb is scored
         self.current_score = math.inf
@@ -39,8 +40,8 @@ class LocalSearch(Strategy):
             if self.space.encode(arch) not in self.scores:
                 return [arch]
         if self.current is not None:  # every neighbour tried: a local optimum
-            self.trace.append({"local_optimum": dict(self.current), "score": self.current_score,
-                               "evaluations": len(self.scores)})
+            self.trace.append(LocalOptimumEntry(kind="local_optimum", local_optimum=dict(self.current),
+                                                score=self.current_score, evaluations=len(self.scores)))
             self.current, self.current_score = None, math.inf
             self.restarts += 1
         return [self.fresh_start()]

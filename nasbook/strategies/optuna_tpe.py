@@ -38,8 +38,8 @@ class OptunaTPE(Strategy):
 
     name = "optuna-tpe"
 
-    def setup(self, space: SearchSpace, seed: int, evaluator: Any = None) -> None:
-        super().setup(space, seed, evaluator)
+    def setup(self, space: SearchSpace, seed: int, evaluator: Any = None, budget: int | None = None) -> None:
+        super().setup(space, seed, evaluator, budget)
         optuna = import_optuna()
         optuna.logging.set_verbosity(optuna.logging.WARNING)  # one line per trial otherwise
         self.study = optuna.create_study(direction="minimize", sampler=optuna.samplers.TPESampler(seed=seed))

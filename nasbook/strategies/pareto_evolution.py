@@ -29,6 +29,7 @@ from nasbook.spaces.space import Arch, SearchSpace
 from nasbook.trial import Trial
 from nasbook.validation import check_choice, check_float, check_int, fail
 from nasbook.strategies.base import Strategy
+from nasbook.strategies.trace import ParetoEntry
 
 SECOND_OBJECTIVES = ("params", "latency")
 
@@ -95,8 +96,8 @@ class ParetoEvolution(Strategy):
     def objectives(self) -> tuple[str, str]:
         return ("val_loss", self.objective)
 
-    def setup(self, space: SearchSpace, seed: int, evaluator: Any = None) -> None:
-        super().setup(space, seed, evaluator)
+    def setup(self, space: SearchSpace, seed: int, evaluator: Any = None, budget: int | None = None) -> None:
+        super().setup(space, seed, evaluator, budget)
         self.population: list[Trial] = []
         self.seen: set[tuple] = set()
         self.generation = 0
@@ -147,7 +148,8 @@ class ParetoEvolution(Strategy):
             pool = [pool[i] for i in order[:self.population_size]]
         self.population = pool
         front = front_indices(self.population, self.objectives)
-        self.trace.append({"generation": self.generation, "population": [dict(t.arch) for t in self.population],
-                           "objectives": objective_matrix(self.population, self.objectives).tolist(),
-                           "front": front})
+        self.trace.append(ParetoEntry(kind="population", generation=self.generation,
+                                      population=[dict(t.arch) for t in self.population],
+                                      objectives=objective_matrix(self.population, self.objectives).tolist(),
+                                      front=front))
         self.generation += 1

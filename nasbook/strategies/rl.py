@@ -8,12 +8,12 @@ to the reward:  ``loss = -(reward - baseline) * log p(arch)``.
 
 Two versions share this module and the search loop:
 
-* ``mode="seed"`` – the article's update: one architecture per update, reward = −validation
+* ``mode="article"`` – the article's update: one architecture per update, reward = −validation
   loss, no baseline, Adam with lr 0.01, the RNN's input is always zero. Every reward is
   negative, so every sampled architecture is pushed *down* — only by less when it is good —
   and a single huge loss dominates the gradient: that is the flaw worth teaching.
   A *diverged* trial has no loss (the article's code would feed NaN into the gradient and
-  poison the controller for the rest of the run). Here seed mode **skips the update** for
+  poison the controller for the rest of the run). Here article mode **skips the update** for
   such an episode: nothing is learned from it, it still costs its evaluation, and the trace
   marks it ``skipped``. No NaN ever reaches a gradient. (The same holds for a finite loss so
   large that the gradient overflows: that update is skipped too.)
@@ -25,7 +25,7 @@ Two versions share this module and the search loop:
   controller can learn dependencies between keys).
 
 After every update ``self.trace`` gets the per-key choice probabilities (along the most
-probable path, which for seed mode's zero input are exactly the policy's marginals).
+probable path, which for article mode's zero input are exactly the policy's marginals).
 """
 from __future__ import annotations
 
@@ -40,6 +40,7 @@ from nasbook.spaces.space import Arch, SearchSpace
 from nasbook.trial import Trial
 from nasbook.validation import check_float, check_int
 from nasbook.strategies.base import Strategy
+from nasbook.strategies.trace import RLEntry
 
 
 @contextmanager
@@ -112,35 +113,37 @@ class REINFORCE(Strategy):
     """A policy-gradient NAS controller.
 
     Args:
-        batch_size: architectures per controller update (seed mode: 1, the article's).
-        lr: Adam learning rate of the controller (the article's is 0.01).
+        batch_size: architectures per controller update (None: 1 in article mode, the
+            article's; 4 in default mode).
+        lr: Adam learning rate of the controller (None: the article's 0.01 in article mode,
+            0.005 in default mode).
         hidden: RNN hidden size (the article's is 64).
         entropy_weight, baseline_decay, reward_bound, max_grad_norm: default mode only.
     """
 
     name = "rl"
+    mode_defaults = {"article": {"batch_size": 1, "lr": 0.01}, "default": {"batch_size": 4, "lr": 0.005}}
 
     def __init__(self, mode: str = "default", batch_size: int | None = None, lr: float | None = None,
                  hidden: int = 64, entropy_weight: float = 0.1, baseline_decay: float = 0.8,
                  reward_bound: float = 7.0, max_grad_norm: float = 1.0) -> None:
         super().__init__(mode)
-        seed_mode = self.mode == "seed"
-        self.batch_size = check_int("batch_size", (1 if seed_mode else 4) if batch_size is None else batch_size,
-                                    minimum=1)
-        self.lr = check_float("lr", (0.01 if seed_mode else 0.005) if lr is None else lr, 0.0, 10.0)
+        self.batch_size = None if batch_size is None else check_int("batch_size", batch_size, minimum=1)
+        self.lr = None if lr is None else check_float("lr", lr, 0.0, 10.0)
         self.hidden = check_int("hidden", hidden, minimum=1)
         self.entropy_weight = check_float("entropy_weight", entropy_weight, 0.0)
         self.baseline_decay = check_float("baseline_decay", baseline_decay, 0.0, 1.0, high_open=True)
         self.reward_bound = check_float("reward_bound", reward_bound, 0.0)
         self.max_grad_norm = check_float("max_grad_norm", max_grad_norm, 0.0)
 
-    def setup(self, space: SearchSpace, seed: int, evaluator: Any = None) -> None:
-        super().setup(space, seed, evaluator)
+    def setup(self, space: SearchSpace, seed: int, evaluator: Any = None, budget: int | None = None) -> None:
+        super().setup(space, seed, evaluator, budget)
+        self.per_update = self.setting("batch_size")  # architectures per controller update
         self.generator = torch.Generator().manual_seed(int(self.rng.integers(2**62)))
         sizes = [len(space.choices[k]) for k in space.keys]
         self.controller = Controller(sizes, self.hidden, feed_choices=self.mode == "default")
         self.controller.reset_parameters(self.generator)
-        self.optimizer = torch.optim.Adam(self.controller.parameters(), lr=self.lr)
+        self.optimizer = torch.optim.Adam(self.controller.parameters(), lr=self.setting("lr"))
         self.baseline: float | None = None
         self.updates = 0
         self.asked = torch.zeros(0, len(sizes), dtype=torch.long)
@@ -148,7 +151,7 @@ class REINFORCE(Strategy):
 
     def ask(self) -> list[Arch]:
         with torch.no_grad(), one_thread():
-            _, self.asked = self.controller.run(self.batch_size, generator=self.generator)
+            _, self.asked = self.controller.run(self.per_update, generator=self.generator)
         return [self.space.decode(row.tolist()) for row in self.asked]
 
     def reward(self, trial: Trial) -> float:
@@ -164,7 +167,7 @@ class REINFORCE(Strategy):
     def update(self, trials: list[Trial]) -> None:
         """One REINFORCE step on the controller from the trials of the last ask."""
         actions = self.asked[: len(trials)]
-        if self.mode == "seed":
+        if self.mode == "article":
             keep = [i for i, t in enumerate(trials) if t.ok]  # a diverged episode is skipped
             rewards = [-trials[i].val_loss for i in keep]
             if not keep:
@@ -215,5 +218,5 @@ class REINFORCE(Strategy):
         return {key: torch.softmax(l[0], dim=-1).tolist() for key, l in zip(self.space.keys, logits)}
 
     def record(self, rewards: list[float], skipped: bool) -> None:
-        self.trace.append({"kind": "rl", "update": self.updates, "probs": self.probabilities(),
-                           "rewards": list(rewards), "baseline": self.baseline, "skipped": skipped})
+        self.trace.append(RLEntry(kind="rl", update=self.updates, probs=self.probabilities(),
+                                  rewards=list(rewards), baseline=self.baseline, skipped=skipped))

@@ -4,11 +4,13 @@ DARTS cannot be looked up — it trains a supernet, which costs seconds to a min
 But what it *proposes* depends only on the seed, the budget, the task and the protocol,
 never on the scores it is told (its ``tell`` learns nothing: the supernet already decided).
 So :func:`record` runs each real DARTS search once (supernet and all) and keeps the
-sequence of architectures it asked for plus the compute it was charged; :class:`Replay`
-asks for the same sequence again. Scoring those architectures through the
+sequence of architectures it asked for plus the compute it was charged; :class:`RecordedRun`
+asks for the same sequence again (and charges the same compute in its ``prepare`` phase). Scoring those architectures through the
 :class:`TabularEvaluator` then gives exactly the trials of the real run, in milliseconds.
 
     python benchmarks/showdown.py --record-darts      # rewrites nasbook/data/darts_synthetic.json
+
+Runs recorded before nasbook 0.2 name the article's mode ``"seed"``; they are read as ``"article"``.
 """
 from __future__ import annotations
 
@@ -23,7 +25,8 @@ from nasbook.evaluation.base import BaseEvaluator, Work
 from nasbook.loop.outer import search
 from nasbook.tasks import make_task
 from nasbook.spaces.space import Arch
-from nasbook.strategies.base import Strategy
+from nasbook.loop.budget import Cost
+from nasbook.strategies.base import Strategy, check_mode
 from nasbook.trial import Trial
 from nasbook.tabular.table import BenchTable
 
@@ -51,13 +54,14 @@ def record_one(mode: str, budget: int, seed: int, table: BenchTable) -> dict[str
     start = time.perf_counter()
     result = search("darts", mode=mode, space=table.space, budget=budget, seed=seed,
                     evaluator=ProposalRecorder(table), progress=False)
-    return {"mode": mode, "budget": budget, "seed": seed, "charged": result.charged_evaluations,
+    return {"mode": result.mode, "budget": budget, "seed": seed, "charged": result.charged_evaluations,
             "extra_steps": result.extra_steps, "proposals": [table.space.index(t.arch) for t in result.trials],
             "seconds": round(time.perf_counter() - start, 3)}
 
 
 def key(mode: str, budget: int, seed: int) -> str:
-    return f"{mode}/{budget}/{seed}"
+    """``"article/10/3"``: a recorded run's name (the old mode name ``"seed"`` reads ``"article"``)."""
+    return f"{check_mode(mode)}/{budget}/{seed}"
 
 
 def load_records(path: "str | Path" = RECORD_PATH) -> dict[str, dict[str, Any]]:
@@ -65,32 +69,33 @@ def load_records(path: "str | Path" = RECORD_PATH) -> dict[str, dict[str, Any]]:
     path = Path(path)
     if not path.exists():
         return {}
-    return {key(r["mode"], r["budget"], r["seed"]): r for r in json.loads(path.read_text())["runs"]}
+    runs = [{**r, "mode": check_mode(r["mode"])} for r in json.loads(path.read_text())["runs"]]
+    return {key(r["mode"], r["budget"], r["seed"]): r for r in runs}
 
 
-class Replay(Strategy):
-    """Ask for a recorded run's architectures, in order; charge what the real run was charged."""
+class RecordedRun(Strategy):
+    """Ask for a recorded DARTS run's architectures, in order; charge what the real run was charged."""
+
+    name = "darts"
+    plans_with_budget = True  # recorded once per budget, as DARTS plans with it
 
     def __init__(self, run: dict[str, Any], mode: str = "default") -> None:
         super().__init__(mode)
         self.run = run
-        self.name = "darts"
 
-    def setup(self, space: Any, seed: int, evaluator: Any = None) -> None:
-        super().setup(space, seed, evaluator)
+    def setup(self, space: Any, seed: int, evaluator: Any = None, budget: int | None = None) -> None:
+        super().setup(space, seed, evaluator, budget)
         self.queue = [space.decode(_unravel(i, space)) for i in self.run["proposals"]]
+
+    def prepare(self) -> Cost:
+        """The real run's supernet, already paid for: charge what it cost."""
+        return Cost(evaluations=float(self.run["charged"]), steps=int(self.run["extra_steps"]))
 
     def ask(self) -> list[Arch]:
         return [self.queue.pop(0) if self.queue else self.space.decode(_unravel(self.run["proposals"][-1], self.space))]
 
     def tell(self, trials: list[Trial]) -> None:
         pass
-
-    def charged_evaluations(self) -> float:
-        return float(self.run["charged"])
-
-    def extra_steps(self) -> int:
-        return int(self.run["extra_steps"])
 
 
 def _unravel(index: int, space: Any) -> tuple[int, ...]:

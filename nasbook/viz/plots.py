@@ -18,8 +18,8 @@ list of dicts, one snapshot each; the plots here read three kinds:
 * ``{"epoch": e, "alphas": {key: [softmax weight, ...]}}`` – the architecture weights after
   supernet epoch ``e`` (DARTS).
 
-An entry may name its kind (``"kind": "rl" | "population" | "darts"``); otherwise it is
-recognised by the fields above. Entries may carry more fields; other entries are ignored.
+Every entry names its kind (``"kind": "rl" | "population" | "darts"``, the typed records of
+:mod:`nasbook.strategies.trace`); entries may carry more fields; other kinds are ignored.
 """
 from __future__ import annotations
 
@@ -64,15 +64,9 @@ def trials_of(run: Any) -> list[Trial]:
 
 
 def entry_kind(entry: Mapping[str, Any]) -> str | None:
-    """An entry's kind: its ``"kind"`` field, else guessed from its fields ("probs" -> rl,
-    "population"/"scores" -> population, "alphas" -> darts)."""
-    if "kind" in entry:
-        return entry["kind"]
-    for field, kind in (("probs", "rl"), ("population", "population"), ("scores", "population"),
-                        ("alphas", "darts")):
-        if field in entry:
-            return kind
-    return None
+    """An entry's kind: its required ``"kind"`` field (see :mod:`nasbook.strategies.trace`);
+    None for an entry without one, which no plot draws."""
+    return entry.get("kind")
 
 
 def trace_entries(trace: Any, kind: str) -> list[dict[str, Any]]:

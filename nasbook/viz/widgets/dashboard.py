@@ -27,7 +27,7 @@ from nasbook.evaluation.training import Evaluator
 from nasbook.loop.result import SearchResult
 from nasbook.loop.outer import search
 from nasbook.spaces.space import SearchSpace, as_space
-from nasbook.strategies import MODES, STRATEGIES, Strategy, make_strategy
+from nasbook.strategies import MODES, STRATEGIES, Strategy, check_mode, make_strategy
 from nasbook.tasks import TASKS
 from nasbook.trial import Trial
 from nasbook.validation import NasbookError, check_choice, check_int, check_seed
@@ -56,9 +56,10 @@ class SearchDashboard:
                  device: str = "auto", log_dir: "str | Path | None" = None,
                  redraw_every: float = 1.0) -> None:
         for field, value, allowed in (("task", task, TASKS), ("strategy", strategy, STRATEGIES),
-                                      ("mode", mode, MODES), ("device", device, DEVICES)):
+                                      ("device", device, DEVICES)):
             check_choice(field, value, allowed)  # a clear message, not a widget TraitError
         protocol = protocol_name(protocol)  # checked too; an old name ("seed") is translated
+        mode = check_mode(mode)  # "seed", the old name, shows as "article"
         self.editor = space if isinstance(space, SpaceEditor) else None
         self._space = None if self.editor is not None else as_space(space)
         self.evaluator = evaluator
@@ -200,7 +201,7 @@ class SearchDashboard:
             self.live.update(self._trials, strat.trace, space, title=title)
 
         try:
-            result = search(strategy, mode=strategy.mode, space=space, budget=job["budget"], seed=job["seed"],
+            result = search(strategy, space=space, budget=job["budget"], seed=job["seed"],
                             evaluator=job["evaluator"], log=job["log"], progress=False,
                             callback=on_trial, stop=self._stop)
         except Exception as err:  # shown in the widget; the kernel and the dashboard live on
