@@ -4,7 +4,7 @@
     result = nasbook.search("random", budget=20, seed=0)
     result.best_arch, result.best_val_loss
 """
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 from nasbook.evaluation.base import BaseEvaluator  # noqa: E402
 from nasbook.evaluation.protocols import PROTOCOLS, Protocol  # noqa: E402
