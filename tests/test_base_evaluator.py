@@ -165,7 +165,7 @@ def test_using_an_executor():
         toy, width = ToyEvaluator(SPACE), Width()
         assert toy.using(pool) is toy and width.using(pool) is width  # instant: nothing to send away
         watched = WatchedEvaluator(ev, Watch())
-        assert watched.using(pool)._inner.executor is pool and WatchedEvaluator(toy, Watch()).using(pool)._inner is toy
+        assert watched.using(pool).inner.executor is pool and WatchedEvaluator(toy, Watch()).using(pool).inner is toy
     with pytest.raises(NasbookError, match="executor=4"):
         Evaluator(executor=4)
     with pytest.raises(NasbookError, match="concurrent.futures.Executor"):

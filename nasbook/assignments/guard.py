@@ -23,7 +23,7 @@ import traceback
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator, Mapping
 
-from nasbook.evaluation.base import BaseEvaluator
+from nasbook.evaluation.base import BaseEvaluator, WrappingEvaluator
 from nasbook.loop.budget import Cost, check_cost
 from nasbook.strategies import Strategy
 from nasbook.strategies.base import takes_budget
@@ -160,56 +160,25 @@ def instrument(cls: type[Strategy], watch: Watch) -> type[Strategy]:
     return type(cls.__name__, (cls,), methods)
 
 
-class WatchedEvaluator(BaseEvaluator):
+class WatchedEvaluator(WrappingEvaluator):
     """Wraps an evaluator; counts evaluations requested while student code runs.
 
     The loop's own calls happen outside ``ask``/``tell``; any call made while
     ``watch.method`` is set is the strategy evaluating by itself, which the budget cannot see.
     Every call is forwarded whole to the wrapped evaluator, which checks, caches and computes
-    as it always does; its ``task``, ``protocol`` and ``device`` are this wrapper's.
+    as it always does.
     """
 
     def __init__(self, evaluator: BaseEvaluator, watch: Watch) -> None:
-        super().__init__(cache=False)  # the wrapped evaluator keeps the cache
-        self._inner, self._watch = evaluator, watch
-
-    @property
-    def task(self) -> Any:
-        return self._inner.task
-
-    @property
-    def protocol(self) -> Any:
-        return self._inner.protocol
-
-    @property
-    def device(self) -> Any:
-        return self._inner.device
-
-    def _count(self, n: int) -> None:
-        if self._watch.method is not None:
-            self._watch.own_evaluations += n
-            self._watch.own_evaluation_method = self._watch.method
+        super().__init__(evaluator)
+        self._watch = watch
 
     def evaluate_many(self, archs: Any, seed: Any = 0, on_trial: Callable | None = None,
                       should_stop: Callable | None = None) -> list[Any]:
-        self._count(len(archs))
-        return self._inner.evaluate_many(archs, seed, on_trial=on_trial, should_stop=should_stop)
-
-    def compute(self, work: Any, should_stop: Callable[[], bool]) -> Iterator[Any]:
-        return self._inner.compute(work, should_stop)  # not reached: evaluate_many forwards whole calls
-
-    def check_space(self, space: Any) -> None:
-        self._inner.check_space(space)
-
-    def describe(self) -> str:
-        return self._inner.describe()
-
-    def remember(self, trial: Any) -> None:
-        self._inner.remember(trial)
-
-    def using(self, executor: Any) -> "WatchedEvaluator":
-        inner = self._inner.using(executor)
-        return self if inner is self._inner else WatchedEvaluator(inner, self._watch)
+        if self._watch.method is not None:
+            self._watch.own_evaluations += len(archs)
+            self._watch.own_evaluation_method = self._watch.method
+        return super().evaluate_many(archs, seed, on_trial=on_trial, should_stop=should_stop)
 
 
 @contextmanager

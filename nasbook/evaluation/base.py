@@ -35,6 +35,7 @@ each item for its epochs. Checking, caching, ordering and stopping stay as they 
 """
 from __future__ import annotations
 
+import copy
 from abc import ABC, abstractmethod
 from collections.abc import Generator, Hashable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor
@@ -192,3 +193,54 @@ class BaseEvaluator(ABC):
         worker (not cached), that failed trial."""
         hit = self.cache.get(key) if self.cache is not None else None
         return hit if hit is not None else earlier[keys.index(key)]
+
+
+class WrappingEvaluator(BaseEvaluator):
+    """An evaluator around another one: everything is the ``inner`` evaluator's (its task,
+    protocol, device, cache, compute step, run-log header), except what a subclass changes
+    in ``evaluate_many`` — the assignment kit counts a strategy's own calls; resuming serves
+    logged trials first."""
+
+    def __init__(self, inner: BaseEvaluator) -> None:
+        super().__init__(cache=False)  # the inner evaluator keeps the cache
+        self.inner = inner
+
+    @property  # type: ignore[override]
+    def task(self) -> Task | None:
+        return self.inner.task
+
+    @property  # type: ignore[override]
+    def protocol(self) -> Protocol | None:
+        return self.inner.protocol
+
+    @property  # type: ignore[override]
+    def device(self) -> torch.device:
+        return self.inner.device
+
+    def evaluate_many(self, archs: Sequence[Mapping[str, Any]], seed: "int | Sequence[int]" = 0,
+                      on_trial: Callable[[Trial], None] | None = None,
+                      should_stop: Callable[[], bool] | None = None) -> list[Trial]:
+        return self.inner.evaluate_many(archs, seed, on_trial=on_trial, should_stop=should_stop)
+
+    def compute(self, work: Work, should_stop: Callable[[], bool]) -> Iterator[Trial]:
+        return self.inner.compute(work, should_stop)
+
+    def check_space(self, space: Any) -> None:
+        self.inner.check_space(space)
+
+    def describe(self) -> str:
+        return self.inner.describe()
+
+    def remember(self, trial: Trial) -> None:
+        self.inner.remember(trial)
+
+    def run_header(self) -> dict[str, Any]:
+        return self.inner.run_header()
+
+    def using(self, executor: Executor | None) -> "BaseEvaluator":
+        inner = self.inner.using(executor)
+        if inner is self.inner:
+            return self
+        twin = copy.copy(self)
+        twin.inner = inner
+        return twin

@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from nasbook.evaluation.base import BaseEvaluator, WrappingEvaluator
 from nasbook.evaluation.protocols import ALIASES as PROTOCOL_ALIASES
 from nasbook.loop.runlog import json_safe, read_log
 from nasbook.strategies.base import MODE_ALIASES, Strategy
@@ -62,17 +63,18 @@ class EarlierRun:
         return self.trials[-1].elapsed if self.trials else 0.0
 
 
-class ResumingEvaluator:
+class ResumingEvaluator(WrappingEvaluator):
     """Serves an earlier run's logged trials in the order the loop asks, then trains live.
 
-    It has the evaluator's ``evaluate_many``, and wraps the live ``evaluator``. A served
+    It wraps the live ``evaluator`` (everything else is that evaluator's). A served
     trial is given back to the live evaluator (``remember``, so its cache answers a
     later repeat) and reported through ``on_logged`` instead of ``on_trial``: it is on disk
     already, and keeps the time it was trained at.
     """
 
-    def __init__(self, evaluator: Any, earlier: EarlierRun, on_logged: Callable[[Trial], None]) -> None:
-        self.evaluator, self.path, self.on_logged = evaluator, earlier.path, on_logged
+    def __init__(self, evaluator: BaseEvaluator, earlier: EarlierRun, on_logged: Callable[[Trial], None]) -> None:
+        super().__init__(evaluator)
+        self.path, self.on_logged = earlier.path, on_logged
         self.queue: deque[Trial] = deque(earlier.trials)
         self.total = len(earlier.trials)
 
@@ -88,7 +90,7 @@ class ResumingEvaluator:
         """
         logged = self.take(archs)
         if not logged:  # the log has run out: train live
-            return self.evaluator.evaluate_many(archs, seed, on_trial=on_trial, should_stop=should_stop)
+            return self.inner.evaluate_many(archs, seed, on_trial=on_trial, should_stop=should_stop)
         if len(logged) == len(archs):
             for trial in logged:
                 self.serve(trial)
@@ -102,7 +104,7 @@ class ResumingEvaluator:
             elif on_trial is not None:
                 on_trial(trial)
 
-        live = self.evaluator.evaluate_many(archs, seed, on_trial=delivered, should_stop=should_stop)
+        live = self.inner.evaluate_many(archs, seed, on_trial=delivered, should_stop=should_stop)
         return logged[:len(live)] + live[len(logged):]
 
     def take(self, archs: list[dict[str, Any]]) -> list[Trial]:
@@ -119,7 +121,7 @@ class ResumingEvaluator:
         return logged
 
     def serve(self, trial: Trial) -> None:
-        self.evaluator.remember(trial)
+        self.inner.remember(trial)
         self.on_logged(trial)
 
 
