@@ -3,6 +3,7 @@ import inspect
 import json
 import math
 import pathlib
+import time
 
 import pytest
 
@@ -17,7 +18,9 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 
 def check(cls, **kwargs):
-    kwargs.setdefault("time_limit", 3)
+    # Seconds per call of the student's code: these strategies' calls take microseconds, so the
+    # limit cannot bind on any machine; only NeverStops (an endless ask) reaches it.
+    kwargs.setdefault("time_limit", 2)
     kwargs.setdefault("benchmark", "toy")  # known landscape, so the verdicts below are stable
     return nasbook.check_strategy(cls, verbose=False, **kwargs)
 
@@ -54,7 +57,7 @@ EXPLAINS = {
     mistakes.Unfinished: (["ask() raised NotImplementedError", "line"], ["YOUR CODE HERE"]),
     mistakes.OutsideTheSpace: (["hidden_layer_size']=1024", "one of [32, 64, 128, 256, 512]"],
                                ["self.space.mutate"]),
-    mistakes.NeverStops: (["did not finish within 1 s", "inside ask()", "mistakes.py"], ["loop"]),
+    mistakes.NeverStops: (["One call of ask() did not return within 2 s", "mistakes.py", "endless loop"], ["every loop in ask() ends"]),
     mistakes.UnseededRandomness: (["Two searches with seed 0 went differently", "from trial 0"], ["self.rng"]),
     mistakes.FixedSeed: (["ignores the seed"], ["self.rng", "fixed seed"]),
     mistakes.StateInInit: (["same object searched twice"], ["setup()", "not in __init__"]),
@@ -74,7 +77,7 @@ EXPLAINS = {
 @pytest.mark.parametrize("cls", list(mistakes.EXPECTED_FAILURE), ids=lambda c: c.__name__)
 def test_each_mistake_fails_exactly_its_check_with_a_helpful_message(cls):
     expected = mistakes.EXPECTED_FAILURE[cls]
-    report = check(cls, time_limit=1)
+    report = check(cls)
     assert report.failed == [expected], str(report)
     names = [c.name for c in report.checks]
     before = names[:names.index(expected)]
@@ -318,3 +321,29 @@ def test_the_notebook_hands_out_an_unfinished_skeleton_that_matches_the_solution
     assert inspect.signature(student.__init__) == inspect.signature(MyStrategy.__init__)
     report = check(student)
     assert report.failed == ["interface"] and "NotImplementedError" in report["interface"].message
+
+
+class SleepsInAsk(MyStrategy):
+    """Sleeps in every ask(): slow, not endless (the time-limit path, exercised without racing the clock)."""
+
+    pause = 0.0
+
+    def ask(self):
+        time.sleep(self.pause)
+        return super().ask()
+
+
+def test_the_time_limit_holds_per_call_not_for_the_whole_check(monkeypatch):
+    # 0.05 s per ask against a limit of 0.01 s: every ask() is over the limit
+    monkeypatch.setattr(SleepsInAsk, "pause", 0.05)
+    report = check(SleepsInAsk, time_limit=0.01)
+    assert report.failed == ["interface"], str(report)  # its first ask() is already too slow
+    failed = report["interface"]
+    for word in ("One call of ask() did not return within 0.01 s", "endless loop", "only slow"):
+        assert word in failed.message + failed.fix, (word, failed.message, failed.fix)
+    assert "it was 0.01" in failed.fix
+    # 2 ms per ask: the performance check alone makes thousands of asks, seconds in all, far more
+    # than the limit of 1 s, yet no single call comes near it: every check passes
+    monkeypatch.setattr(SleepsInAsk, "pause", 0.002)
+    report = check(SleepsInAsk, time_limit=1, seeds=3, budget=100)
+    assert report.passed, str(report)

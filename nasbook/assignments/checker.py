@@ -32,7 +32,7 @@ from nasbook.evaluation.toy import ToyEvaluator
 from nasbook.validation import NasbookError, check_float, check_int, fail
 from nasbook.assignments.testbed import Benchmark, make_benchmark
 from nasbook.assignments.guard import (CheckTimeout, StudentError, Watch, WatchedEvaluator, instrument, source_file,
-                    time_limit, where)
+                    where)
 from nasbook.assignments.report import Check, CheckReport
 
 SPACE_FIX = ("Build proposals only with self.space.sample(self.rng), self.space.mutate(arch, self.rng) "
@@ -76,7 +76,7 @@ class Context:
         Returns (result, watch, strategy). Raises StudentError, CheckTimeout, or the loop's
         NasbookError for a proposal outside the space.
         """
-        watch = reuse[1] if reuse else Watch(self.file)
+        watch = reuse[1] if reuse else Watch(self.file, self.time_limit)
         strategy = reuse[0] if reuse else self.new(watch)
         self.watch = watch
         space = space or SearchSpace()
@@ -101,15 +101,16 @@ def describe_crash(error: BaseException, watch: Watch | None, seconds: float | N
                     "never over your own list of proposals.")
         return what, f"Read the line above in your {error.method}() and fix the bug it points at."
     if isinstance(error, CheckTimeout):
-        stuck = watch.stuck_in if watch is not None else ""
-        what = f"The check did not finish within {seconds:g} s"
-        if stuck:
-            return (f"{what}: it was still inside {stuck}(){where(error, watch.student_file)}, "
-                    f"after ask() had returned {len(watch.asked)} times.",
-                    f"Make sure every loop in {stuck}() ends. A loop that waits for an architecture it "
-                    "has not tried yet never ends once the space is used up: fall back to a repeat. "
-                    "If it is only slow, make it cheaper or give check_strategy a larger time_limit=.")
-        return (f"{what}.", "Make ask() and tell() cheaper, or give check_strategy a larger time_limit=.")
+        stuck = (watch.stuck_in if watch is not None else "") or "a method of your strategy"
+        return (f"One call of {stuck}() did not return within {seconds:g} s"
+                f"{where(error, watch.student_file) if watch is not None else ''}, after ask() had "
+                f"returned {len(watch.asked) if watch is not None else 0} times. A call that never "
+                "returns is almost always an endless loop; a slow one (fitting a large model) only "
+                "needs more time.",
+                f"If it is endless: make sure every loop in {stuck}() ends — a loop that waits for an "
+                "architecture it has not tried yet never ends once the space is used up: fall back to a "
+                f"repeat. If it is only slow: make it cheaper, or give check_strategy a larger time_limit= "
+                f"(seconds per call; it was {seconds:g}).")
     if isinstance(error, NasbookError):  # the loop rejected a proposal
         return f"The search loop stopped it: {error}.", SPACE_FIX
     return (f"The search stopped with {type(error).__name__}: {error}.",
@@ -120,11 +121,11 @@ CheckFn = Callable[[Context, str], Check]  # (context, title) -> the check's out
 
 
 def run_check(fn: CheckFn, name: str, title: str, ctx: Context) -> Check:
-    """Run one check under the time limit; a crash is a failed check (or a skip if one already failed)."""
+    """Run one check (each call of student code under the time limit); a crash is a failed
+    check (or a skip if one already failed)."""
     ctx.watch = None
     try:
-        with time_limit(ctx.time_limit):
-            return fn(ctx, title)
+        return fn(ctx, title)
     except KeyboardInterrupt:
         raise
     except (Exception, CheckTimeout, SystemExit) as error:  # noqa: BLE001 - never crash the checker
@@ -147,7 +148,9 @@ def check_strategy(strategy_class: Any, *, params: dict[str, Any] | None = None,
             :class:`~nasbook.assignments.Benchmark`, or None (the table when installed, else the toy).
         seeds: how many seeds the performance check runs (each against random search).
         budget: evaluations per search in the performance check.
-        time_limit: seconds each check may take before it fails as "stuck" (None: no limit).
+        time_limit: seconds one call of the strategy's code (``setup``, ``prepare``, ``ask``,
+            ``tell``) may take before the check fails as "did not return" (None: no limit). The
+            evaluations between calls are not counted: a whole performance check may take minutes.
         verbose: print the report.
 
     Returns:

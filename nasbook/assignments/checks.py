@@ -48,7 +48,7 @@ def interface(ctx: Context, title: str) -> Check:
         return bad(f"{cls.__name__} does not define {' and '.join(m + '()' for m in missing)}.",
                    "Add `def ask(self):` (returns a list of architecture dicts) and "
                    "`def tell(self, trials):` (learns from the finished trials) to your class.")
-    watch = Watch(ctx.file)
+    watch = Watch(ctx.file, ctx.time_limit)
     try:
         strategy = ctx.new(watch)
     except StudentError as error:

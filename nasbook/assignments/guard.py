@@ -80,8 +80,9 @@ def place(filename: str) -> str:
 class Watch:
     """What one run of a student strategy did: its proposals, its tells, its own evaluations."""
 
-    def __init__(self, student_file: str = "") -> None:
+    def __init__(self, student_file: str = "", time_limit: float | None = None) -> None:
         self.student_file = student_file  # where the student's class is written (for messages)
+        self.time_limit = time_limit  # seconds one call of a student method may take (None: no limit)
         self.asked: list[list[Any]] = []  # every ask()'s proposals, as returned
         self.told: list[list[str]] = []  # the statuses of the trials each tell() received
         self.stuck_in = ""  # the student method a time limit interrupted
@@ -92,10 +93,15 @@ class Watch:
 
     @contextmanager
     def student(self, method: str) -> Iterator[None]:
-        """Run student code: exceptions become :class:`StudentError` naming ``method``."""
+        """Run student code: exceptions become :class:`StudentError` naming ``method``.
+
+        The time limit holds for this one call (the outermost, when student methods call each
+        other): the loop's own work between calls — the evaluations — is never limited.
+        """
         outer, self.method = self.method, method
         try:
-            yield
+            with time_limit(self.time_limit if outer is None else None):
+                yield
         except StudentError:
             raise
         except CheckTimeout:
@@ -185,6 +191,9 @@ class WatchedEvaluator(WrappingEvaluator):
 def time_limit(seconds: float | None) -> Iterator[None]:
     """Raise :class:`CheckTimeout` in the code below after ``seconds`` (main thread, Unix only).
 
+    Used around one call of student code at a time (:meth:`Watch.student`), so the alarm can
+    only interrupt the student's own code, never the search loop's bookkeeping.
+
     Elsewhere (Windows, a worker thread) it does nothing: the loop's budget still stops a
     strategy that proposes forever; only a single call that never returns is not caught.
     """
@@ -195,7 +204,7 @@ def time_limit(seconds: float | None) -> Iterator[None]:
         return
 
     def alarm(signum: int, frame: Any) -> None:
-        raise CheckTimeout(f"did not finish within {seconds:g} s")
+        raise CheckTimeout(f"did not return within {seconds:g} s")
 
     previous = signal.signal(signal.SIGALRM, alarm)
     signal.setitimer(signal.ITIMER_REAL, seconds)
