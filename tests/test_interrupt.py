@@ -106,3 +106,33 @@ def test_ctrl_c_waits_until_the_trial_is_both_logged_and_recorded():
         done.append("interrupted afterwards")
     assert done == ["logged and recorded", "interrupted afterwards"]
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # handler restored
+
+
+def test_no_interrupt_puts_the_previous_handler_back_whatever_ends_the_block():
+    from nasbook.loop.runlog import no_interrupt
+
+    before = signal.getsignal(signal.SIGINT)
+    for error in (ValueError, KeyboardInterrupt):
+        try:
+            with no_interrupt():
+                raise error
+        except error:
+            pass
+        assert signal.getsignal(signal.SIGINT) is before
+    try:
+        with no_interrupt():
+            signal.raise_signal(signal.SIGINT)  # Ctrl-C inside: held back, then delivered
+        raise AssertionError("the held Ctrl-C was not delivered")
+    except KeyboardInterrupt:
+        pass
+    assert signal.getsignal(signal.SIGINT) is before
+
+
+def test_a_checker_time_out_leaves_no_signal_handler_behind():
+    import nasbook
+    from nasbook.assignments import mistakes
+
+    before = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGALRM)
+    report = nasbook.check_strategy(mistakes.NeverStops, benchmark="toy", time_limit=0.2, verbose=False)
+    assert report.failed == ["proposals"]
+    assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGALRM)) == before
