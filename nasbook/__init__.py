@@ -12,6 +12,7 @@ from nasbook.evaluation.training import Evaluator  # noqa: E402
 from nasbook.loop.result import SearchResult  # noqa: E402
 from nasbook.loop.runlog import load_trials, read_log  # noqa: E402
 from nasbook.loop.outer import search  # noqa: E402
+from nasbook.spaces.family import ModelFamily  # noqa: E402
 from nasbook.spaces.mlp import ARTICLE_SPACE  # noqa: E402
 from nasbook.spaces.space import SearchSpace  # noqa: E402
 from nasbook.strategies import STRATEGIES, Strategy, make_strategy  # noqa: E402
@@ -24,7 +25,7 @@ from nasbook import moved  # noqa: E402  (0.1's module paths, e.g. nasbook.toy, 
 moved.install()
 
 __all__ = [
-    "ARTICLE_SPACE", "PROTOCOLS", "STRATEGIES", "BaseEvaluator", "Evaluator", "NasbookError", "Protocol",
+    "ARTICLE_SPACE", "PROTOCOLS", "STRATEGIES", "BaseEvaluator", "Evaluator", "ModelFamily", "NasbookError", "Protocol",
     "SearchResult", "SearchSpace", "Strategy", "Task", "Trial", "check_strategy", "load_trials", "make_strategy",
     "make_task", "read_log", "search",
 ]
