@@ -17,6 +17,7 @@ from nasbook.loop.outer import search
 from nasbook.spaces.space import SearchSpace
 from nasbook.strategies import RandomSearch, Strategy
 from nasbook.evaluation.toy import ToyEvaluator
+from nasbook.experiments import stats
 from nasbook.validation import NasbookError
 from nasbook.assignments.checker import SPACE_FIX, Context, describe_crash
 from nasbook.assignments.guard import StudentError, Watch, WatchedEvaluator, safe_repr
@@ -217,9 +218,27 @@ def _stats(values: list[float]) -> tuple[float, float, float]:
     return med, q1, q3
 
 
-def _tail(n: int, k: int) -> float:
-    """P(X >= k) for X ~ Binomial(n, 1/2): the sign test's one-sided p-value."""
-    return sum(math.comb(n, i) for i in range(k, n + 1)) / 2 ** n if n else 1.0
+def performance_verdict(mine: list[float], theirs: list[float], alpha: float = 0.05) -> dict[str, Any]:
+    """The verdict on per-seed regrets (same seeds) against random search, and its numbers.
+
+    "better" needs both a significant paired test (Wilcoxon signed-rank, two-sided, p < alpha)
+    and a bootstrap interval of the median-regret ratio (mine / random's) entirely below 1;
+    "worse" the mirror (p < alpha, interval entirely above 1); anything else is "about as good".
+    When random search's median regret is 0 the ratio is undefined: then only "worse" (a
+    significant test and a higher median) or "about as good" can be said.
+    """
+    test = stats.paired_test(mine, theirs)
+    ratio = stats.ratio_interval(mine, theirs, level=1 - alpha, seed=0)
+    significant = test.informative >= stats.MIN_PAIRS and test.p < alpha
+    (med, _, _), (rmed, _, _) = _stats(mine), _stats(theirs)
+    if significant and (ratio.high < 1 if math.isfinite(ratio.high) else False):
+        verdict = "better than random search"
+    elif significant and (ratio.low > 1 if math.isfinite(ratio.low) else med > rmed):
+        verdict = "worse than random search"
+    else:
+        verdict = "about as good as random search (no clear difference)"
+    return {"verdict": verdict, "p": test.p, "ratio": ratio.estimate,
+            "ratio_interval": [ratio.low, ratio.high], "ratio_method": f"{ratio.level:.0%} {ratio.method}"}
 
 
 def performance(ctx: Context, title: str) -> Check:
@@ -241,23 +260,25 @@ def performance(ctx: Context, title: str) -> Check:
     wins = sum(m < t for m, t in zip(mine, theirs))
     losses = sum(m > t for m, t in zip(mine, theirs))
     (med, q1, q3), (rmed, rq1, rq3) = _stats(mine), _stats(theirs)
-    p_better, p_worse = _tail(wins + losses, wins), _tail(wins + losses, losses)
+    judged = performance_verdict(mine, theirs)
+    verdict = judged["verdict"]
+    status = "fail" if verdict.startswith("worse") else "pass"
     numbers = {"benchmark": bench.name, "seeds": seeds, "budget": budget, "median_regret": med,
                "iqr_regret": [q1, q3], "random_median_regret": rmed, "random_iqr_regret": [rq1, rq3],
-               "wins": wins, "losses": losses, "ties": seeds - wins - losses,
-               "p_better": p_better, "p_worse": p_worse, "regrets": mine, "random_regrets": theirs,
-               "repeat_fraction": repeats / max(trials, 1)}
-    if med < rmed and p_better < 0.05:
-        verdict, status = "better than random search", "pass"
-    elif losses > wins and p_worse < 0.05:
-        verdict, status = "worse than random search", "fail"
-    else:
-        verdict, status = "about as good as random search (no clear difference)", "pass"
-    numbers["verdict"] = verdict
+               "wins": wins, "losses": losses, "ties": seeds - wins - losses, **judged,
+               "regrets": mine, "random_regrets": theirs, "repeat_fraction": repeats / max(trials, 1)}
+    low, high = judged["ratio_interval"]
+    ratio = (f"{judged['ratio']:.2f} of random search's ({judged['ratio_method']} interval {low:.2f} to "
+             f"{high:.2f})" if math.isfinite(judged["ratio"]) else
+             "not defined as a ratio (random search's median regret is 0)")
     message = (f"Verdict: {verdict}. Median regret {med:.4g} (IQR {q1:.4g} to {q3:.4g}) against random "
                f"search's {rmed:.4g} (IQR {rq1:.4g} to {rq3:.4g}), over {seeds} seeds with a budget of "
-               f"{budget} on the {bench.name} benchmark. Lower regret on {wins} seeds, higher on {losses}, "
-               f"equal on {seeds - wins - losses} (sign test: p = {min(p_better, p_worse):.2g}).")
+               f"{budget} on the {bench.name} benchmark: a median regret {ratio}. Lower regret on {wins} "
+               f"seeds, higher on {losses}, equal on {seeds - wins - losses} (paired Wilcoxon signed-rank "
+               f"test: p = {judged['p']:.2g}). 'Better' needs p < 0.05 and the whole interval below 1; "
+               "'worse' p < 0.05 and the whole interval above 1.")
+    if any(math.isinf(r) for r in mine + theirs):
+        message += " A search that never finished a trial has regret inf: it counts as worse than any other."
     if numbers["repeat_fraction"] > 0.25:
         message += (f" Note: {numbers['repeat_fraction']:.0%} of its proposals repeated an architecture the "
                     "same search had already evaluated; each repeat costs a budget slot and teaches nothing new.")
