@@ -69,7 +69,10 @@ EXPLAINS = {
                                     ["fewer trials than ask() proposed"]),
     mistakes.CrashesOnFailure: (["diverged", "TypeError", "'NoneType' and 'float'", "trial.val_loss"],
                                 ["trial.score", "never trial.val_loss"]),
-    mistakes.WorseThanRandom: (["worse than random search", "Median regret", "over 30 seeds"],
+    mistakes.RanksByValLoss: (["It survived, but it is drawn to failed trials", "worst loss of all",
+                               "trial.val_loss", "np.argmin"], ["rank by trial.score"]),
+    mistakes.WorseThanRandom: (["worse than random search", "Median regret", "over 30 seeds", "Wilcoxon",
+                                "of random search's (95% bootstrap percentile interval"],
                                ["Lower scores are better"]),
 }
 

@@ -156,25 +156,72 @@ def budget(ctx: Context, title: str) -> Check:
                  f"the strategy charged {charged:g} more and evaluated nothing itself{note}.", numbers=numbers)
 
 
+DRAWN_TO_FAILURES = 0.15  # this much more failing with failures than with bad losses: failures look good
+FAILURE_SEEDS = range(4)
+BAD_LOSS = 100.0  # worse than any toy loss (at most about 10)
+
+
+def _fails(space: SearchSpace, arch: dict[str, Any]) -> bool:
+    """lr 0.1 and every fourth architecture: about 4 in 10 of the article's space."""
+    return arch["learning_rate"] == 0.1 or space.index(arch) % 4 == 0
+
+
+class _BadInsteadOfFailed(ToyEvaluator):
+    """The toy where the architectures of :func:`_fails` succeed with the worst loss of all
+    instead of diverging: the same ranking by ``trial.score``, other ``val_loss`` values."""
+
+    def loss(self, arch: Any) -> float:
+        return BAD_LOSS if _fails(self.space, arch) else super().loss(arch)
+
+
 def failures(ctx: Context, title: str) -> Check:
-    """Diverged trials (about 4 in 10 architectures diverge, then every one) must not crash it."""
+    """Diverged trials (about 4 in 10 architectures diverge, then every one) must not crash it,
+    nor attract it.
+
+    Attraction is measured by comparing behaviour: the same seeds once with those architectures
+    diverging (score inf, val_loss None) and once with them succeeding with the worst loss of
+    all. Ranked by ``trial.score`` the two are the same ranking, so a correct strategy tries
+    about as many of them both times; one that learns from ``val_loss`` (None:
+    ``val_loss or 0`` makes a failure perfect, NaN wins ``np.argmin``) tries far more of them
+    when they fail.
+    """
     space = SearchSpace()
-    some = ToyEvaluator(space, diverge=lambda a: a["learning_rate"] == 0.1 or space.index(a) % 4 == 0)
-    fix = ("A diverged or failed trial has val_loss None and score inf: compare trial.score (a float), never "
+    fix = ("A diverged or failed trial has val_loss None and score inf: rank by trial.score (a float), never "
            "trial.val_loss, and do not assume a success ever arrives (keep proposing, e.g. mutations of the "
            "last proposal or random samples).")
-    for evaluator, seed, budget, label in ((some, 0, 48, "while some trials diverged"),
-                                           (ToyEvaluator(space, diverge=lambda a: True), 1, 12,
-                                            "while every trial diverged")):
+    diverging = lambda: ToyEvaluator(space, diverge=lambda a: _fails(space, a))  # noqa: E731
+    runs = [(seed, 48, diverging(), "while some trials diverged") for seed in FAILURE_SEEDS]
+    runs.append((1, 12, ToyEvaluator(space, diverge=lambda a: True), "while every trial diverged"))
+    failed = tried = 0
+    for seed, budget, evaluator, label in runs:
         try:
             result, watch, _ = ctx.run(seed, budget, space=space, evaluator=evaluator)
         except StudentError as error:
             what, _ = describe_crash(error, ctx.watch, None)
             return Check("failures", title, "fail", f"It crashed {label}: {what}", fix)
-        if evaluator is some:
+        if seed == 0 and budget == 48:
             n_failed, best = result.failures, result.best_val_loss
+        if budget == 48:
+            failed, tried = failed + result.failures, tried + len(result.trials)
+    bad = bad_tried = 0
+    for seed in FAILURE_SEEDS:
+        result, _, _ = ctx.run(seed, 48, space=space, evaluator=_BadInsteadOfFailed(space))
+        bad += sum(_fails(space, t.arch) for t in result.trials)
+        bad_tried += len(result.trials)
+    rate, bad_rate = failed / max(tried, 1), bad / max(bad_tried, 1)
+    numbers = {"failures": n_failed, "failure_rate": rate, "bad_loss_rate": bad_rate}
+    seeds = f"{len(FAILURE_SEEDS)} seeds, budget 48"
+    if rate > bad_rate + DRAWN_TO_FAILURES:
+        return Check("failures", title, "fail", f"It survived, but it is drawn to failed trials: {rate:.0%} of "
+                     f"its trials failed ({seeds}, about 4 in 10 architectures diverge), while with the same "
+                     f"architectures succeeding with the worst loss of all it tried them only {bad_rate:.0%} of "
+                     "the time. By trial.score the two are the same ranking, so it must be learning from "
+                     "trial.val_loss, which is None for every failure (`trial.val_loss or 0` makes a failure "
+                     "look perfect; in a float array it is NaN, and np.argmin picks a NaN first).", fix, numbers)
     return Check("failures", title, "pass", f"{n_failed} of 48 trials diverged, then all 12 of another run: "
-                 f"it kept going both times (best score {best:.4g}).", numbers={"failures": n_failed})
+                 f"it kept going both times (best score {best:.4g}); over {seeds} {rate:.0%} of its trials "
+                 f"failed, and {bad_rate:.0%} went to the same architectures when they scored worst instead.",
+                 numbers=numbers)
 
 
 def history(result: Any) -> list[tuple[Any, ...]]:
