@@ -261,8 +261,9 @@ def determinism(ctx: Context, title: str) -> Check:
 
 
 def _stats(values: list[float]) -> tuple[float, float, float]:
-    q1, med, q3 = (float(np.percentile(values, q, method="nearest")) for q in (25, 50, 75))
-    return med, q1, q3
+    """Median (numpy's, as in the ratio) and quartiles (nearest observed values)."""
+    q1, q3 = (float(np.percentile(values, q, method="nearest")) for q in (25, 75))
+    return float(np.median(values)), q1, q3
 
 
 def performance_verdict(mine: list[float], theirs: list[float], alpha: float = 0.05) -> dict[str, Any]:
@@ -284,6 +285,9 @@ def performance_verdict(mine: list[float], theirs: list[float], alpha: float = 0
         verdict = "worse than random search"
     else:
         verdict = "about as good as random search (no clear difference)"
+    if test.informative < stats.MIN_PAIRS:
+        verdict += (f"; only {test.informative} seed(s) differ, and with fewer than {stats.MIN_PAIRS} the "
+                    "test cannot decide: run more seeds")
     return {"verdict": verdict, "p": test.p, "ratio": ratio.estimate,
             "ratio_interval": [ratio.low, ratio.high], "ratio_method": f"{ratio.level:.0%} {ratio.method}"}
 
