@@ -8,6 +8,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from scipy import stats  # noqa: E402
 
 import nasbook  # noqa: E402
 from nasbook.viz import plots  # noqa: E402
@@ -66,11 +67,30 @@ def test_mean_band_ci_sd_minmax():
     np.testing.assert_allclose(mean, [2, 3])
     np.testing.assert_allclose(hi - mean, [math.sqrt(2)] * 2)
     mean, lo, hi = plots.mean_band(m, "ci")
-    np.testing.assert_allclose(hi - mean, 1.96 * math.sqrt(2) / math.sqrt(2))
+    np.testing.assert_allclose(hi - mean, stats.t.ppf(0.975, 1) * math.sqrt(2) / math.sqrt(2))
     _, lo, hi = plots.mean_band(m, "minmax")
     np.testing.assert_allclose(lo, [1, 2])
     with pytest.raises(ValueError, match="band"):
         plots.mean_band(m, "wide")
+
+
+def test_ci_band_at_three_seeds_is_a_t_interval_not_a_normal_one():
+    m = np.array([[1.0, 5.0], [2.0, 5.0], [4.0, 5.0]])  # 3 seeds; the second column does not vary
+    mean, lo, hi = plots.mean_band(m, "ci")
+    t = stats.t.ppf(0.975, 2)
+    assert t == pytest.approx(4.303, abs=1e-3)  # the normal 1.96 would be about half as wide
+    np.testing.assert_allclose(hi - mean, [t * np.std([1, 2, 4], ddof=1) / math.sqrt(3), 0.0])
+    np.testing.assert_allclose(mean - lo, hi - mean)
+    _, lo, hi = plots.mean_band(m[:1], "ci")  # one seed: no interval at all
+    assert np.isnan(lo).all() and np.isnan(hi).all()
+
+
+def test_regret_plot_says_which_band_it_draws():
+    ax = plots.plot_regret(np.array([[3.0, 2.0], [2.0, 1.0], [4.0, 1.5]]), label="r", logy=False)
+    assert "95 % t interval of the mean" in ax.get_legend().get_title().get_text()
+    assert "t interval" in ax.get_title()
+    ax = plots.plot_regret(np.array([[3.0, 2.0], [2.0, 1.0]]), label="r", band="minmax", logy=False)
+    assert "min to max" in ax.get_legend().get_title().get_text()
 
 
 def test_regret_over_seeds_draws_mean_and_band():

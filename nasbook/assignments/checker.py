@@ -8,9 +8,10 @@ The checks, in order (each is a function in :mod:`nasbook.assignments.checks`):
 1. ``interface``   – the class builds, ``setup`` makes ``self.rng``, ``ask``/``tell`` work once;
 2. ``proposals``   – every proposal lies inside the space (also on a small, unusual space);
 3. ``budget``      – the strategy cannot buy evaluations the budget does not count;
-4. ``failures``    – diverged/failed trials (even all of them) never crash it;
+4. ``failures``    – diverged/failed trials (even all of them) never crash it, nor attract it;
 5. ``determinism`` – same seed, same history; another seed, another history;
-6. ``performance`` – median regret over many seeds against random search, with a verdict.
+6. ``performance`` – median regret over many seeds against random search: a paired Wilcoxon
+   test and a bootstrap interval of the median-regret ratio give the verdict.
 
 Every search runs through :func:`nasbook.search` (the one loop), on the toy evaluator for
 the mechanics and on a :class:`~nasbook.assignments.testbed.Benchmark` for performance.

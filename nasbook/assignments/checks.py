@@ -17,6 +17,7 @@ from nasbook.loop.outer import search
 from nasbook.spaces.space import SearchSpace
 from nasbook.strategies import RandomSearch, Strategy
 from nasbook.evaluation.toy import ToyEvaluator
+from nasbook.experiments import stats
 from nasbook.validation import NasbookError
 from nasbook.assignments.checker import SPACE_FIX, Context, describe_crash
 from nasbook.assignments.guard import StudentError, Watch, WatchedEvaluator, safe_repr
@@ -155,25 +156,72 @@ def budget(ctx: Context, title: str) -> Check:
                  f"the strategy charged {charged:g} more and evaluated nothing itself{note}.", numbers=numbers)
 
 
+DRAWN_TO_FAILURES = 0.15  # this much more failing with failures than with bad losses: failures look good
+FAILURE_SEEDS = range(4)
+BAD_LOSS = 100.0  # worse than any toy loss (at most about 10)
+
+
+def _fails(space: SearchSpace, arch: dict[str, Any]) -> bool:
+    """lr 0.1 and every fourth architecture: about 4 in 10 of the article's space."""
+    return arch["learning_rate"] == 0.1 or space.index(arch) % 4 == 0
+
+
+class _BadInsteadOfFailed(ToyEvaluator):
+    """The toy where the architectures of :func:`_fails` succeed with the worst loss of all
+    instead of diverging: the same ranking by ``trial.score``, other ``val_loss`` values."""
+
+    def loss(self, arch: Any) -> float:
+        return BAD_LOSS if _fails(self.space, arch) else super().loss(arch)
+
+
 def failures(ctx: Context, title: str) -> Check:
-    """Diverged trials (about 4 in 10 architectures diverge, then every one) must not crash it."""
+    """Diverged trials (about 4 in 10 architectures diverge, then every one) must not crash it,
+    nor attract it.
+
+    Attraction is measured by comparing behaviour: the same seeds once with those architectures
+    diverging (score inf, val_loss None) and once with them succeeding with the worst loss of
+    all. Ranked by ``trial.score`` the two are the same ranking, so a correct strategy tries
+    about as many of them both times; one that learns from ``val_loss`` (None:
+    ``val_loss or 0`` makes a failure perfect, NaN wins ``np.argmin``) tries far more of them
+    when they fail.
+    """
     space = SearchSpace()
-    some = ToyEvaluator(space, diverge=lambda a: a["learning_rate"] == 0.1 or space.index(a) % 4 == 0)
-    fix = ("A diverged or failed trial has val_loss None and score inf: compare trial.score (a float), never "
+    fix = ("A diverged or failed trial has val_loss None and score inf: rank by trial.score (a float), never "
            "trial.val_loss, and do not assume a success ever arrives (keep proposing, e.g. mutations of the "
            "last proposal or random samples).")
-    for evaluator, seed, budget, label in ((some, 0, 48, "while some trials diverged"),
-                                           (ToyEvaluator(space, diverge=lambda a: True), 1, 12,
-                                            "while every trial diverged")):
+    diverging = lambda: ToyEvaluator(space, diverge=lambda a: _fails(space, a))  # noqa: E731
+    runs = [(seed, 48, diverging(), "while some trials diverged") for seed in FAILURE_SEEDS]
+    runs.append((1, 12, ToyEvaluator(space, diverge=lambda a: True), "while every trial diverged"))
+    failed = tried = 0
+    for seed, budget, evaluator, label in runs:
         try:
             result, watch, _ = ctx.run(seed, budget, space=space, evaluator=evaluator)
         except StudentError as error:
             what, _ = describe_crash(error, ctx.watch, None)
             return Check("failures", title, "fail", f"It crashed {label}: {what}", fix)
-        if evaluator is some:
+        if seed == 0 and budget == 48:
             n_failed, best = result.failures, result.best_val_loss
+        if budget == 48:
+            failed, tried = failed + result.failures, tried + len(result.trials)
+    bad = bad_tried = 0
+    for seed in FAILURE_SEEDS:
+        result, _, _ = ctx.run(seed, 48, space=space, evaluator=_BadInsteadOfFailed(space))
+        bad += sum(_fails(space, t.arch) for t in result.trials)
+        bad_tried += len(result.trials)
+    rate, bad_rate = failed / max(tried, 1), bad / max(bad_tried, 1)
+    numbers = {"failures": n_failed, "failure_rate": rate, "bad_loss_rate": bad_rate}
+    seeds = f"{len(FAILURE_SEEDS)} seeds, budget 48"
+    if rate > bad_rate + DRAWN_TO_FAILURES:
+        return Check("failures", title, "fail", f"It survived, but it is drawn to failed trials: {rate:.0%} of "
+                     f"its trials failed ({seeds}, about 4 in 10 architectures diverge), while with the same "
+                     f"architectures succeeding with the worst loss of all it tried them only {bad_rate:.0%} of "
+                     "the time. By trial.score the two are the same ranking, so it must be learning from "
+                     "trial.val_loss, which is None for every failure (`trial.val_loss or 0` makes a failure "
+                     "look perfect; in a float array it is NaN, and np.argmin picks a NaN first).", fix, numbers)
     return Check("failures", title, "pass", f"{n_failed} of 48 trials diverged, then all 12 of another run: "
-                 f"it kept going both times (best score {best:.4g}).", numbers={"failures": n_failed})
+                 f"it kept going both times (best score {best:.4g}); over {seeds} {rate:.0%} of its trials "
+                 f"failed, and {bad_rate:.0%} went to the same architectures when they scored worst instead.",
+                 numbers=numbers)
 
 
 def history(result: Any) -> list[tuple[Any, ...]]:
@@ -213,13 +261,35 @@ def determinism(ctx: Context, title: str) -> Check:
 
 
 def _stats(values: list[float]) -> tuple[float, float, float]:
-    q1, med, q3 = (float(np.percentile(values, q, method="nearest")) for q in (25, 50, 75))
-    return med, q1, q3
+    """Median (numpy's, as in the ratio) and quartiles (nearest observed values)."""
+    q1, q3 = (float(np.percentile(values, q, method="nearest")) for q in (25, 75))
+    return float(np.median(values)), q1, q3
 
 
-def _tail(n: int, k: int) -> float:
-    """P(X >= k) for X ~ Binomial(n, 1/2): the sign test's one-sided p-value."""
-    return sum(math.comb(n, i) for i in range(k, n + 1)) / 2 ** n if n else 1.0
+def performance_verdict(mine: list[float], theirs: list[float], alpha: float = 0.05) -> dict[str, Any]:
+    """The verdict on per-seed regrets (same seeds) against random search, and its numbers.
+
+    "better" needs both a significant paired test (Wilcoxon signed-rank, two-sided, p < alpha)
+    and a bootstrap interval of the median-regret ratio (mine / random's) entirely below 1;
+    "worse" the mirror (p < alpha, interval entirely above 1); anything else is "about as good".
+    When random search's median regret is 0 the ratio is undefined: then only "worse" (a
+    significant test and a higher median) or "about as good" can be said.
+    """
+    test = stats.paired_test(mine, theirs)
+    ratio = stats.ratio_interval(mine, theirs, level=1 - alpha, seed=0)
+    significant = test.informative >= stats.MIN_PAIRS and test.p < alpha
+    (med, _, _), (rmed, _, _) = _stats(mine), _stats(theirs)
+    if significant and (ratio.high < 1 if math.isfinite(ratio.high) else False):
+        verdict = "better than random search"
+    elif significant and (ratio.low > 1 if math.isfinite(ratio.low) else med > rmed):
+        verdict = "worse than random search"
+    else:
+        verdict = "about as good as random search (no clear difference)"
+    if test.informative < stats.MIN_PAIRS:
+        verdict += (f"; only {test.informative} seed(s) differ, and with fewer than {stats.MIN_PAIRS} the "
+                    "test cannot decide: run more seeds")
+    return {"verdict": verdict, "p": test.p, "ratio": ratio.estimate,
+            "ratio_interval": [ratio.low, ratio.high], "ratio_method": f"{ratio.level:.0%} {ratio.method}"}
 
 
 def performance(ctx: Context, title: str) -> Check:
@@ -241,23 +311,25 @@ def performance(ctx: Context, title: str) -> Check:
     wins = sum(m < t for m, t in zip(mine, theirs))
     losses = sum(m > t for m, t in zip(mine, theirs))
     (med, q1, q3), (rmed, rq1, rq3) = _stats(mine), _stats(theirs)
-    p_better, p_worse = _tail(wins + losses, wins), _tail(wins + losses, losses)
+    judged = performance_verdict(mine, theirs)
+    verdict = judged["verdict"]
+    status = "fail" if verdict.startswith("worse") else "pass"
     numbers = {"benchmark": bench.name, "seeds": seeds, "budget": budget, "median_regret": med,
                "iqr_regret": [q1, q3], "random_median_regret": rmed, "random_iqr_regret": [rq1, rq3],
-               "wins": wins, "losses": losses, "ties": seeds - wins - losses,
-               "p_better": p_better, "p_worse": p_worse, "regrets": mine, "random_regrets": theirs,
-               "repeat_fraction": repeats / max(trials, 1)}
-    if med < rmed and p_better < 0.05:
-        verdict, status = "better than random search", "pass"
-    elif losses > wins and p_worse < 0.05:
-        verdict, status = "worse than random search", "fail"
-    else:
-        verdict, status = "about as good as random search (no clear difference)", "pass"
-    numbers["verdict"] = verdict
+               "wins": wins, "losses": losses, "ties": seeds - wins - losses, **judged,
+               "regrets": mine, "random_regrets": theirs, "repeat_fraction": repeats / max(trials, 1)}
+    low, high = judged["ratio_interval"]
+    ratio = (f"{judged['ratio']:.2f} of random search's ({judged['ratio_method']} interval {low:.2f} to "
+             f"{high:.2f})" if math.isfinite(judged["ratio"]) else
+             "not defined as a ratio (random search's median regret is 0)")
     message = (f"Verdict: {verdict}. Median regret {med:.4g} (IQR {q1:.4g} to {q3:.4g}) against random "
                f"search's {rmed:.4g} (IQR {rq1:.4g} to {rq3:.4g}), over {seeds} seeds with a budget of "
-               f"{budget} on the {bench.name} benchmark. Lower regret on {wins} seeds, higher on {losses}, "
-               f"equal on {seeds - wins - losses} (sign test: p = {min(p_better, p_worse):.2g}).")
+               f"{budget} on the {bench.name} benchmark: a median regret {ratio}. Lower regret on {wins} "
+               f"seeds, higher on {losses}, equal on {seeds - wins - losses} (paired Wilcoxon signed-rank "
+               f"test: p = {judged['p']:.2g}). 'Better' needs p < 0.05 and the whole interval below 1; "
+               "'worse' p < 0.05 and the whole interval above 1.")
+    if any(math.isinf(r) for r in mine + theirs):
+        message += " A search that never finished a trial has regret inf: it counts as worse than any other."
     if numbers["repeat_fraction"] > 0.25:
         message += (f" Note: {numbers['repeat_fraction']:.0%} of its proposals repeated an architecture the "
                     "same search had already evaluated; each repeat costs a budget slot and teaches nothing new.")

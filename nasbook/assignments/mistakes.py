@@ -131,6 +131,21 @@ class CrashesOnFailure(MyStrategy):
                 self.current, self.current_loss = trial.arch, trial.val_loss
 
 
+class RanksByValLoss(MyStrategy):
+    """Stands on the trial with the lowest val_loss so far, found with np.argmin: a failure's
+    val_loss is None, NaN in a float array, and np.argmin returns the first NaN. Nothing
+    crashes; the climb just keeps mutating failed architectures."""
+
+    def setup(self, space, seed, evaluator=None):
+        super().setup(space, seed, evaluator)
+        self.seen = []
+
+    def tell(self, trials):
+        self.seen.extend(trials)
+        losses = np.array([t.val_loss for t in self.seen], dtype=float)  # the bug: not t.score
+        self.current = self.seen[int(np.argmin(losses))].arch
+
+
 class WorseThanRandom(MyStrategy):
     """A sign error: moves when the score got *higher* (worse)."""
 
@@ -145,5 +160,5 @@ EXPECTED_FAILURE: dict[type, str] = {
     UnseededRandomness: "determinism", FixedSeed: "determinism", StateInInit: "determinism",
     EvaluatesItself: "budget", NegativeCharge: "budget", NotANumberCharge: "budget",
     BatchAssumesFullTell: "budget",
-    CrashesOnFailure: "failures", WorseThanRandom: "performance",
+    CrashesOnFailure: "failures", RanksByValLoss: "failures", WorseThanRandom: "performance",
 }

@@ -1,5 +1,6 @@
-"""Experiments across many searches: the showdown of strategies, and cheap proxies judged.
+"""Experiments across many searches: the showdown of strategies, cheap proxies judged, and the statistics.
 
 * :mod:`.showdown` – every strategy, many seeds, on the tabular benchmark;
-* :mod:`.proxies`  – low-fidelity proxies and performance predictors, and rank correlation.
+* :mod:`.proxies`  – low-fidelity proxies and performance predictors, and rank correlation;
+* :mod:`.stats`    – paired tests over seeds, bootstrap intervals, Holm, FOR/AGAINST/INCONCLUSIVE verdicts.
 """
