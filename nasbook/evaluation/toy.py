@@ -16,6 +16,7 @@ import numpy as np
 from nasbook.evaluation.base import BaseEvaluator, Work
 from nasbook.spaces.space import SearchSpace, as_space
 from nasbook.trial import Trial
+from nasbook.validation import check_float, check_seed, fail
 
 
 class ToyEvaluator(BaseEvaluator):
@@ -29,7 +30,11 @@ class ToyEvaluator(BaseEvaluator):
                  diverge: Callable[[dict[str, Any]], bool] | None = None, floor: float = 0.01,
                  cache: bool = False) -> None:
         super().__init__(cache)
+        if diverge is not None and not callable(diverge):
+            raise fail("diverge", diverge, "a function diverge(arch) -> True for the architectures that diverge, or None")
         self.space = as_space(space)
+        target_seed = check_seed("target_seed", target_seed)
+        floor = check_float("floor", floor, 0.0, 1e6)  # a loss >= 0: a run log refuses a negative one
         rng = np.random.default_rng([target_seed, 2019])  # a stream no search seed reuses
         self.target = [int(rng.integers(len(v))) for v in self.space.choices.values()]
         self.weights = np.linspace(1.0, 2.0, len(self.space.keys))

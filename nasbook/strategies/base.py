@@ -44,6 +44,10 @@ from nasbook.trial import Trial
 from nasbook.validation import check_choice
 
 MODES = ("default", "article")
+# Bounds on strategy parameters: wide enough never to bind a real search (the article's whole
+# space has 3,600 architectures; `--workers 1024` asks 4,096 at a time), narrow enough to stop a
+# typo (10**6) before it allocates or samples millions of architectures.
+MAX_PROPOSALS = 10_000  # architectures per ask(): a batch, a population
 MODE_ALIASES = {"seed": "article"}  # the article's version was called "seed" before nasbook 0.2
 
 
