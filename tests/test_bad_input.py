@@ -17,7 +17,7 @@ import torch
 
 from nasbook import Evaluator, NasbookError, Protocol, SearchSpace, Task, make_task, read_log, search
 from nasbook.cli import main
-from nasbook.strategies import STRATEGIES, Evolution, RandomSearch
+from nasbook.strategies import STRATEGIES, Evolution, RandomSearch, make_strategy
 from nasbook.evaluation.toy import ToyEvaluator
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -98,6 +98,9 @@ CASES = [
     ("strategy", "STRATEGIES['darts'](order='third')", ["order='third'", "'first', 'second'"]),
     ("strategy", "STRATEGIES['darts'](supernet_share=1.5)", ["supernet_share=1.5", "[0.0, 1.0)"]),
     ("strategy", "STRATEGIES['pareto'](objective='speed')", ["objective='speed'", "'params', 'latency'"]),
+    ("strategy", "make_strategy('random', colour='red')",
+     ["strategy=RandomSearch cannot be built as RandomSearch(mode='default', colour='red')",
+      "its parameters are (mode='default', batch_size=1)"]),
     ("strategy", "RandomSearch(batch_size=10**6)", ["batch_size=1000000", "an integer from 1 to 10000"]),
     ("strategy", "Evolution(population_size=10**6)", ["population_size=1000000", "from 2 to 10000"]),
     ("strategy", "Evolution(retries=10**9)", ["retries=1000000000", "an integer from 0 to 1000"]),
@@ -152,6 +155,12 @@ CASES = [
     ("evaluator", "toy.evaluate_many([A], on_trial=5)", ["on_trial=5", "a function or None"]),
     ("evaluator", "local_pool(100000)", ["workers=100000", "an integer from 1 to 1024"]),
     ("evaluator", "local_pool(0)", ["workers=0", "an integer from 1 to 1024"]),
+    ("evaluator", "local_pool(2, context='thread')", ["context='thread'", "'fork', 'spawn'"]),
+    ("evaluator", "Evaluator(family=['mlp'])", ["family=['mlp']", "a ModelFamily instance or one of 'mlp'"]),
+    ("evaluator", "search(space={'num_hidden_layers': [1, 2]}, evaluator=toy)",
+     ["space={'num_hidden_layers': [1, 2]}", "the ToyEvaluator's keys ['num_hidden_layers'", "ToyEvaluator(space)"]),
+    ("evaluator", "search(space={**space.to_dict(), 'num_hidden_layers': [1, 7]}, evaluator=toy)",
+     ["space['num_hidden_layers']=7", "one of [1, 2, 3, 4, 5]"]),
     ("task", "make_task(5)", ["task=5", "'synthetic'"]),
     ("task", "make_task('synthetic', seed=True)", ["task_seed=True", "from 0 to 4294967295"]),
     ("protocol", "Protocol('mine', epochs=10**9)", ["protocol.epochs=1000000000", "an integer from 1 to 100000"]),
@@ -295,7 +304,7 @@ def namespace(files):
     stopped_pool.shutdown()
     return {**files, "local_pool": local_pool, "stopped_pool": stopped_pool, "ToyEvaluator": ToyEvaluator,
             "SearchSpace": SearchSpace, "Evaluator": Evaluator, "Task": Task, "Protocol": Protocol,
-            "make_task": make_task, "search": search, "read_log": read_log, "RandomSearch": RandomSearch,
+            "make_task": make_task, "make_strategy": make_strategy, "search": search, "read_log": read_log, "RandomSearch": RandomSearch,
             "Evolution": Evolution, "STRATEGIES": STRATEGIES, "SearchDashboard": SearchDashboard, "press_run": press_run,
             "edit_space": edit_space, "space": SearchSpace(), "toy": ToyEvaluator(), "A": A, "X": X,
             "Y": Y, "NAN": NAN, "np": np}

@@ -8,6 +8,7 @@ for ever and the run log never misses a trial.
 from __future__ import annotations
 
 import math
+import re
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -254,3 +255,57 @@ class Width(BaseEvaluator):
 
 def test_a_base_evaluator_subclass_keeps_the_contract():
     assert len(run(evaluator=Width()).trials) == 4
+
+
+class NoMode(RandomSearch):
+    def __init__(self):
+        super().__init__()
+
+
+class OnlyAsk(RandomSearch.__mro__[1]):  # Strategy, without tell
+    def ask(self):
+        return [{"num_hidden_layers": 1, "hidden_layer_size": 8}]
+
+
+class OldSetup(RandomSearch):
+    def setup(self, space):
+        super().setup(space, 0)
+
+
+@pytest.mark.parametrize("strategy, words", [
+    (NoMode, ["strategy=NoMode cannot be built as NoMode(mode='default')", "its parameters are ()",
+              "def __init__(self, mode='default', ...): super().__init__(mode)"]),
+    (OnlyAsk, ["strategy=OnlyAsk cannot be used yet: it must implement tell"]),
+    (OldSetup(), ["OldSetup.setup must accept (space, seed, evaluator=None, budget=None)"]),
+])
+def test_a_strategy_class_the_loop_cannot_use_is_refused_with_what_it_lacks(strategy, words):
+    evaluator = ToyEvaluator(SPACE)
+    with pytest.raises(NasbookError) as caught:
+        run(strategy=strategy, evaluator=evaluator)
+    for word in words:
+        assert word in str(caught.value)
+    assert evaluator.calls == 0
+
+
+class Scores(BaseEvaluator):
+    def __init__(self, loss):
+        super().__init__()
+        self.loss = loss
+
+    def compute(self, work, should_stop):
+        for arch, seed in work:
+            yield Trial(arch=arch, val_loss=self.loss, seed=seed)
+
+
+@pytest.mark.parametrize("loss", [-0.5, True, np.float64(-1e-9)])
+def test_an_impossible_loss_is_refused_before_it_is_logged_or_wins(loss, tmp_path):
+    log = tmp_path / "run.jsonl"
+    with pytest.raises(NasbookError, match=rf"Scores gave a trial with val_loss={re.escape(repr(loss))} .*a validation loss is a "
+                                           r"number >= 0"):
+        run(evaluator=Scores(loss), log=log)
+    assert read_log(log)[1] == []  # nothing the reader would refuse was written
+
+
+def test_numpy_losses_are_fine(tmp_path):
+    result = run(evaluator=Scores(np.float32(0.25)), log=tmp_path / "run.jsonl")
+    assert result.best_val_loss == 0.25 and len(read_log(tmp_path / "run.jsonl")[1]) == 4

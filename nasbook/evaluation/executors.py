@@ -25,7 +25,7 @@ from typing import Any, Callable, Hashable, Iterator, Sequence, TypeVar
 
 import torch
 
-from nasbook.validation import check_int, fail
+from nasbook.validation import check_choice, check_int, fail
 
 Item = TypeVar("Item")
 Job = list  # the items of one job (whatever the work function takes)
@@ -152,7 +152,7 @@ class LocalPool(Executor):
 
     def __init__(self, workers: int, context: str = "spawn") -> None:
         self.workers = check_int("workers", workers, 1, MAX_WORKERS)
-        self.context = context
+        self.context = check_choice("context", context, multiprocessing.get_all_start_methods())
         self.threads = max(1, (os.cpu_count() or 1) // self.workers)
         self.pool = self._start()
 

@@ -55,6 +55,15 @@ class ToyEvaluator(BaseEvaluator):
         span = np.array([max(len(v) - 1, 1) for v in self.space.choices.values()], dtype=float)
         return float(self.floor + np.sum(self.weights * ((idx - self.target) / span) ** 2))
 
+    def check_space(self, space: Any) -> None:
+        """A search space must be this toy's space or part of it (the bowl is defined there only)."""
+        for key in set(self.space.keys) | set(space.keys):
+            if key not in space.choices or key not in self.space.choices:
+                raise fail("space", space.to_dict(), f"the ToyEvaluator's keys {self.space.keys} (build it on your "
+                           f"space: ToyEvaluator(space))")
+            for value in space.choices[key]:
+                self.space.position(key, value, field="space")
+
     def check_arch(self, arch: Any) -> dict[str, Any]:
         return self.space.validate(arch)
 

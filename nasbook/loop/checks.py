@@ -18,6 +18,7 @@ hands it is checked here, in one small function per idea:
 from __future__ import annotations
 
 import inspect
+import numbers
 import os
 import threading
 from typing import Any, Callable
@@ -26,6 +27,7 @@ import numpy as np
 
 from nasbook.evaluation.base import BaseEvaluator
 from nasbook.evaluation.executors import check_accepts_work
+from nasbook.loop.resume import ResumingEvaluator
 from nasbook.trial import Trial
 from nasbook.validation import NasbookError, fail
 
@@ -111,6 +113,17 @@ def check_built(strategy: Any) -> None:
 SET_BY_SETUP = ("space", "seed", "rng", "trace")  # what Strategy.setup gives every strategy
 
 
+def check_setup_signature(strategy: Any, with_budget: bool) -> None:
+    """A strategy's ``setup`` takes what the loop passes it."""
+    try:
+        inspect.signature(strategy.setup).bind(None, 0, None, **({"budget": 1} if with_budget else {}))
+    except TypeError:
+        raise NasbookError(f"{type(strategy).__name__}.setup must accept (space, seed, evaluator=None, budget=None), "
+                           f"as Strategy.setup does; search() calls it with those") from None
+    except ValueError:  # no signature to read
+        pass
+
+
 def check_set_up(strategy: Any) -> None:
     """A strategy whose ``setup`` forgot the base class's is told what to add."""
     missing = [name for name in SET_BY_SETUP if not hasattr(strategy, name)]
@@ -143,11 +156,29 @@ class StopCheck:
         return bool(answer)
 
 
+def evaluator_name(evaluator: Any) -> str:
+    """The class to blame: the user's evaluator, also while a resumed search wraps it."""
+    return type(evaluator.inner if isinstance(evaluator, ResumingEvaluator) else evaluator).__name__
+
+
+def check_reported(evaluator: Any, trial: Any) -> Trial:
+    """``trial`` when it is a Trial whose loss can be a validation loss (a number >= 0): a
+    negative one would win the search, and the run log could not be read back."""
+    name = evaluator_name(evaluator)
+    if not isinstance(trial, Trial):
+        raise NasbookError(f"{name} reported {trial!r:.80} through on_trial; it must pass each Trial")
+    loss = trial.val_loss
+    if trial.ok and (isinstance(loss, bool) or not isinstance(loss, numbers.Real) or loss < 0):
+        raise NasbookError(f"{name} gave a trial with val_loss={loss!r} (arch {trial.arch}); a validation loss is "
+                           f"a number >= 0 (a trial that could not be scored has status='failed')")
+    return trial
+
+
 def check_evaluated(evaluator: Any, asked: int, trials: Any, reported: int, stopped: bool) -> list[Trial]:
     """``trials`` when ``evaluator.evaluate_many`` kept its contract for ``asked`` architectures:
     a list of Trials, one per architecture (fewer only once ``stopped``), each also ``reported``
     through ``on_trial``."""
-    name = type(evaluator).__name__
+    name = evaluator_name(evaluator)
     rule = (f"it must return a list of Trials, one per architecture in the order asked (fewer only when "
             f"should_stop() turned True), and call on_trial(trial) once for each; subclass BaseEvaluator and "
             f"write compute() to get this for free")

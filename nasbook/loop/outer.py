@@ -24,7 +24,8 @@ from nasbook import __version__
 from nasbook.evaluation.base import BaseEvaluator
 from nasbook.evaluation.training import Evaluator
 from nasbook.loop.budget import Budget
-from nasbook.loop.checks import StopCheck, check_arguments, check_built, check_evaluated, check_set_up
+from nasbook.loop.checks import (StopCheck, check_arguments, check_built, check_evaluated, check_reported,
+                                 check_set_up, check_setup_signature)
 from nasbook.loop.recorder import Recorder
 from nasbook.loop.result import SearchResult
 from nasbook.loop.resume import EarlierRun, ResumingEvaluator, open_earlier_run
@@ -124,7 +125,9 @@ def make_evaluator(evaluator: BaseEvaluator | None, space: SearchSpace, task: An
 
 def set_up(strategy: Strategy, space: SearchSpace, seed: int, evaluator: Any, budget: int) -> None:
     """``strategy.setup(...)``, passing the budget only to a setup that takes it (older ones do not)."""
-    if takes_budget(strategy.setup):
+    with_budget = takes_budget(strategy.setup)
+    check_setup_signature(strategy, with_budget)
+    if with_budget:
         strategy.setup(space, seed, evaluator, budget=budget)
     else:
         strategy.setup(space, seed, evaluator)
@@ -157,8 +160,11 @@ def evaluate(evaluator: BaseEvaluator, archs: list[dict[str, Any]], seed: int, r
              should_stop: StopCheck) -> list[Trial]:
     """The trials of ``archs``, each recorded as it finishes; an evaluator that breaks its
     contract (too few trials, or trials it did not report) is refused by name."""
+    def record(trial: Trial) -> None:
+        recorder.record(check_reported(evaluator, trial))  # a Trial, with a loss that can be one
+
     before = len(recorder.trials)
-    trials = evaluator.evaluate_many(archs, seed, on_trial=recorder.record, should_stop=should_stop)
+    trials = evaluator.evaluate_many(archs, seed, on_trial=record, should_stop=should_stop)
     return check_evaluated(evaluator, len(archs), trials, reported=len(recorder.trials) - before,
                            stopped=should_stop.said_stop)
 
