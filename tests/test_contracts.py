@@ -26,7 +26,7 @@ SPACE = {"num_hidden_layers": [1, 2, 3], "hidden_layer_size": [8, 16]}
 
 def run(**kw):
     kw.setdefault("evaluator", ToyEvaluator(SPACE))
-    return search(space=SPACE, budget=kw.pop("budget", 4), seed=0, progress=False, **kw)
+    return search(space=SPACE, budget=kw.pop("budget", 4), seed=kw.pop("seed", 0), progress=False, **kw)
 
 
 # -- evaluators ---------------------------------------------------------------------------------
@@ -309,3 +309,14 @@ def test_an_impossible_loss_is_refused_before_it_is_logged_or_wins(loss, tmp_pat
 def test_numpy_losses_are_fine(tmp_path):
     result = run(evaluator=Scores(np.float32(0.25)), log=tmp_path / "run.jsonl")
     assert result.best_val_loss == 0.25 and len(read_log(tmp_path / "run.jsonl")[1]) == 4
+
+
+class Reversed(ToyEvaluator):
+    def evaluate_many(self, archs, seed=0, on_trial=None, should_stop=None):
+        return super().evaluate_many(archs, seed, on_trial=on_trial, should_stop=should_stop)[::-1]
+
+
+def test_trials_out_of_order_are_refused_before_the_strategy_learns_from_them():
+    with pytest.raises(NasbookError, match=r"Reversed.evaluate_many returned the trial of .* for architecture 0, "
+                                           r".*in the order asked"):
+        run(evaluator=Reversed(SPACE), strategy=RandomSearch(batch_size=4), seed=0)

@@ -138,7 +138,7 @@ def test_corrupt_line_in_the_middle_is_refused(tmp_path):
 
 @pytest.mark.parametrize("change, field", [
     (dict(seed=4), "seed"), (dict(budget=13), "budget"), (dict(strategy=RandomSearch(batch_size=2)), "params"),
-    (dict(mode="seed"), "mode"), (dict(space={"num_hidden_layers": [1, 2]}), "space"),
+    (dict(mode="seed"), "mode"), (dict(space={**nasbook.ARTICLE_SPACE, "num_hidden_layers": [1, 2]}), "space"),
     (dict(evaluator=None, protocol="seed"), "task"),
 ])
 def test_log_from_another_run_is_refused(tmp_path, change, field):

@@ -174,10 +174,12 @@ def check_reported(evaluator: Any, trial: Any) -> Trial:
     return trial
 
 
-def check_evaluated(evaluator: Any, asked: int, trials: Any, reported: int, stopped: bool) -> list[Trial]:
-    """``trials`` when ``evaluator.evaluate_many`` kept its contract for ``asked`` architectures:
-    a list of Trials, one per architecture (fewer only once ``stopped``), each also ``reported``
-    through ``on_trial``."""
+def check_evaluated(evaluator: Any, archs: list[dict[str, Any]], trials: Any, reported: int,
+                    stopped: bool) -> list[Trial]:
+    """``trials`` when ``evaluator.evaluate_many`` kept its contract for ``archs``: a list of
+    Trials, one per architecture in that order (fewer only once ``stopped``), each also
+    ``reported`` through ``on_trial``."""
+    asked = len(archs)
     name = evaluator_name(evaluator)
     rule = (f"it must return a list of Trials, one per architecture in the order asked (fewer only when "
             f"should_stop() turned True), and call on_trial(trial) once for each; subclass BaseEvaluator and "
@@ -190,4 +192,8 @@ def check_evaluated(evaluator: Any, asked: int, trials: Any, reported: int, stop
     if reported != len(trials):
         raise NasbookError(f"{name}.evaluate_many returned {len(trials)} trials but reported {reported} "
                            f"through on_trial; {rule}")
+    for i, (arch, trial) in enumerate(zip(archs, trials)):
+        if trial.arch != arch:  # the strategy would learn the wrong architecture's score
+            raise NasbookError(f"{name}.evaluate_many returned the trial of {trial.arch} for architecture {i}, "
+                               f"{arch}; {rule}")
     return trials

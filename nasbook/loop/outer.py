@@ -165,7 +165,7 @@ def evaluate(evaluator: BaseEvaluator, archs: list[dict[str, Any]], seed: int, r
 
     before = len(recorder.trials)
     trials = evaluator.evaluate_many(archs, seed, on_trial=record, should_stop=should_stop)
-    return check_evaluated(evaluator, len(archs), trials, reported=len(recorder.trials) - before,
+    return check_evaluated(evaluator, archs, trials, reported=len(recorder.trials) - before,
                            stopped=should_stop.said_stop)
 
 
