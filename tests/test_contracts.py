@@ -320,3 +320,20 @@ def test_trials_out_of_order_are_refused_before_the_strategy_learns_from_them():
     with pytest.raises(NasbookError, match=r"Reversed.evaluate_many returned the trial of .* for architecture 0, "
                                            r".*in the order asked"):
         run(evaluator=Reversed(SPACE), strategy=RandomSearch(batch_size=4), seed=0)
+
+
+class Prepares(RandomSearch):
+    prepared = 0
+
+    def prepare(self):
+        Prepares.prepared += 1
+        return Cost()
+
+
+def test_a_bad_stop_is_refused_before_the_prepare_phase_trains_anything(monkeypatch):
+    monkeypatch.setattr(Prepares, "prepared", 0)
+    with pytest.raises(NasbookError, match=r"stop\(\) returned 'no'"):
+        run(strategy=Prepares(), stop=lambda: "no")
+    assert Prepares.prepared == 0
+    result = run(strategy=Prepares(), stop=lambda: True)  # stopped before it started: nothing is spent
+    assert Prepares.prepared == 0 and result.trials == [] and result.interrupted

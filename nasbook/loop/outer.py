@@ -95,7 +95,8 @@ def search(strategy: "str | Strategy" = "random", *, mode: str | None = None,
         evaluator = ResumingEvaluator(evaluator, earlier, on_logged=recorder.record_logged)
     interrupted = False
     try:
-        budget.charge(strategy.prepare(), by=f"{type(strategy).__name__}.prepare()")  # e.g. DARTS' supernet
+        if not should_stop():  # asked first: a stop() that cannot answer True/False is refused before any training
+            budget.charge(strategy.prepare(), by=f"{type(strategy).__name__}.prepare()")  # e.g. DARTS' supernet
         while not should_stop() and budget.remaining > 0:
             archs = proposals(strategy, space)[:budget.remaining]
             trials = evaluate(evaluator, archs, seed, recorder, should_stop)

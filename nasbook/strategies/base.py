@@ -24,6 +24,10 @@ The loop guarantees, for every strategy:
    order. A diverged/failed trial has ``trial.score == inf``: rank by ``score``, never by
    ``val_loss`` (which is None for a failure).
 
+A subclass's ``__init__`` calls ``super().__init__(mode)`` and its ``setup`` calls
+``super().setup(space, seed, evaluator, budget)`` first; the loop checks both before anything
+trains and says which one is missing (:mod:`nasbook.loop.checks`).
+
 Parameters follow scikit-learn: the constructor stores each argument under its own name,
 unchanged (after validation); :meth:`Strategy.params` reads them back from the
 constructor's signature, and a default that depends on the mode (``None`` in the
