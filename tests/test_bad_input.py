@@ -126,6 +126,7 @@ CASES = [
     ("search", "search(callback=5, evaluator=toy)", ["callback=5", "a function callback(trial, strategy)"]),
     ("search", "search(stop='now', evaluator=toy)", ["stop='now'", "a threading.Event"]),
     ("search", "search(evaluator=5)", ["evaluator=5", "evaluate_many"]),
+    ("search", "search(evaluator=ToyEvaluator)", ["evaluator=<class", "an evaluator object, not its class: ToyEvaluator(...)"]),
     ("search", "search(progress='no', evaluator=toy)", ["progress='no'", "True or False"]),
     ("search", "search(mode=True, evaluator=toy)", ["mode=True", "'default', 'article'"]),
     ("search", "search(seed=True, evaluator=toy)", ["seed=True", "an integer from 0 to 4294967295"]),

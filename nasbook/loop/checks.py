@@ -59,6 +59,8 @@ def check_arguments(*, log: Any, resume: Any, progress: Any, callback: Any, stop
     check_callback(callback)
     if stop is not None and not callable(stop) and not isinstance(stop, threading.Event):
         raise fail("stop", stop, "a threading.Event, a function returning True to stop, or None")
+    if isinstance(evaluator, type) and issubclass(evaluator, BaseEvaluator):
+        raise fail("evaluator", evaluator, f"an evaluator object, not its class: {evaluator.__name__}(...)")
     if evaluator is not None and not isinstance(evaluator, BaseEvaluator):
         raise fail("evaluator", evaluator, "a nasbook evaluator (a subclass of "
                    "nasbook.evaluation.base.BaseEvaluator with evaluate_many(archs, seed, on_trial, should_stop): "
