@@ -17,7 +17,7 @@ import torch
 
 from nasbook import Evaluator, NasbookError, Protocol, SearchSpace, Task, make_task, read_log, search
 from nasbook.cli import main
-from nasbook.strategies import STRATEGIES, Evolution, RandomSearch
+from nasbook.strategies import STRATEGIES, Evolution, RandomSearch, make_strategy
 from nasbook.evaluation.toy import ToyEvaluator
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -82,22 +82,40 @@ CASES = [
     ("task", "Evaluator(task='mnist')", ["task='mnist'", "'synthetic', 'diabetes', 'digits'"]),
     ("task", "Evaluator(task=None)", ["task=None", "'synthetic'"]),
     ("protocol", "Evaluator(protocol='fast')", ["protocol='fast'", "'article', 'default'"]),
-    ("protocol", "Protocol('mine', epochs=0)", ["protocol.epochs=0", "an integer >= 1"]),
-    ("protocol", "Protocol('mine', epochs=5, batch_size=0)", ["protocol.batch_size=0", ">= 1"]),
+    ("protocol", "Protocol('mine', epochs=0)", ["protocol.epochs=0", "an integer from 1 to 100000"]),
+    ("protocol", "Protocol('mine', epochs=5, batch_size=0)", ["protocol.batch_size=0", "from 1 to 10000000"]),
     ("protocol", "Protocol('mine', epochs=5, checkpoints=(9,))", ["protocol.checkpoints=9", "from 1 to 5"]),
     # strategies
     ("strategy", "search('grid', evaluator=toy)", ["strategy='grid'", "'random'"]),
     ("strategy", "search(mode='careful', evaluator=toy)", ["mode='careful'", "'default', 'article'"]),
     ("strategy", "search(STRATEGIES['random'](), mode='article', evaluator=toy)",
      ["mode='article' is not allowed beside a strategy instance", "RandomSearch(mode='article')"]),
-    ("strategy", "RandomSearch(batch_size=0)", ["batch_size=0", ">= 1"]),
-    ("strategy", "Evolution(population_size=1)", ["population_size=1", ">= 2"]),
+    ("strategy", "RandomSearch(batch_size=0)", ["batch_size=0", "from 1 to 10000"]),
+    ("strategy", "Evolution(population_size=1)", ["population_size=1", "from 2 to 10000"]),
     ("strategy", "Evolution(population_size=4, sample_size=9)", ["sample_size=9", "from 1 to 4"]),
     ("strategy", "STRATEGIES['rl'](lr=-1)", ["lr=-1 ", "a finite number in [0.0, 10.0]"]),
-    ("strategy", "STRATEGIES['rl'](hidden=0)", ["hidden=0", "an integer >= 1"]),
+    ("strategy", "STRATEGIES['rl'](hidden=0)", ["hidden=0", "an integer from 1 to 4096"]),
     ("strategy", "STRATEGIES['darts'](order='third')", ["order='third'", "'first', 'second'"]),
     ("strategy", "STRATEGIES['darts'](supernet_share=1.5)", ["supernet_share=1.5", "[0.0, 1.0)"]),
     ("strategy", "STRATEGIES['pareto'](objective='speed')", ["objective='speed'", "'params', 'latency'"]),
+    ("strategy", "make_strategy('random', colour='red')",
+     ["strategy=RandomSearch cannot be built as RandomSearch(mode='default', colour='red')",
+      "its parameters are (mode='default', batch_size=1)"]),
+    ("strategy", "RandomSearch(batch_size=10**6)", ["batch_size=1000000", "an integer from 1 to 10000"]),
+    ("strategy", "Evolution(population_size=10**6)", ["population_size=1000000", "from 2 to 10000"]),
+    ("strategy", "Evolution(retries=10**9)", ["retries=1000000000", "an integer from 0 to 1000"]),
+    ("strategy", "Evolution(sample_size=True)", ["sample_size=True", "an integer from 1 to 10"]),
+    ("strategy", "STRATEGIES['rl'](batch_size=10**6)", ["batch_size=1000000", "an integer from 1 to 10000"]),
+    ("strategy", "STRATEGIES['rl'](hidden=10**6)", ["hidden=1000000", "an integer from 1 to 4096"]),
+    ("strategy", "STRATEGIES['rl'](lr=True)", ["lr=True", "a finite number in [0.0, 10.0]"]),
+    ("strategy", "STRATEGIES['rl'](entropy_weight=1e30)", ["entropy_weight=1e+30", "in [0.0, 100.0]"]),
+    ("strategy", "STRATEGIES['rl'](reward_bound=float('inf'))", ["reward_bound=inf", "in [0.0, 1000.0]"]),
+    ("strategy", "STRATEGIES['rl'](max_grad_norm=1e9)", ["max_grad_norm=1000000000.0", "in [0.0, 1000000.0]"]),
+    ("strategy", "STRATEGIES['darts'](epochs=10**30)",
+     ["epochs=1000000000000000000000000000000", "an integer from 1 to 100000"]),
+    ("strategy", "STRATEGIES['darts'](weight_lr='0.01')", ["weight_lr='0.01'", "a finite number in [0.0, 10.0]"]),
+    ("strategy", "STRATEGIES['pareto'](population_size=10**6)", ["population_size=1000000", "from 2 to 10000"]),
+    ("strategy", "STRATEGIES['pareto'](crossover=2)", ["crossover=2", "in [0.0, 1.0]"]),
     # the other search() arguments
     ("search", "search(log=123, evaluator=toy)", ["log=123", "a file path"]),
     ("search", "search(log=folder, evaluator=toy)", ["is not allowed; a file path, not a directory"]),
@@ -108,6 +126,50 @@ CASES = [
     ("search", "search(callback=5, evaluator=toy)", ["callback=5", "a function callback(trial, strategy)"]),
     ("search", "search(stop='now', evaluator=toy)", ["stop='now'", "a threading.Event"]),
     ("search", "search(evaluator=5)", ["evaluator=5", "evaluate_many"]),
+    ("search", "search(evaluator=ToyEvaluator)", ["evaluator=<class", "an evaluator object, not its class: ToyEvaluator(...)"]),
+    ("search", "search(progress='no', evaluator=toy)", ["progress='no'", "True or False"]),
+    ("search", "search(mode=True, evaluator=toy)", ["mode=True", "'default', 'article'"]),
+    ("search", "search(seed=True, evaluator=toy)", ["seed=True", "an integer from 0 to 4294967295"]),
+    ("search", "search(seed=2.0, evaluator=toy)", ["seed=2.0", "an integer from 0 to 4294967295"]),
+    ("search", "search(budget=True, evaluator=toy)", ["budget=True", "an integer from 1 to 10000000"]),
+    ("search", "search(device=5)", ["device=5", "'auto', 'cpu'"]),
+    ("search", "search(task=5)", ["task=5", "'synthetic', 'diabetes', 'digits'"]),
+    ("search", "search(protocol=5)", ["protocol=5", "'article', 'default'"]),
+    ("search", "search(space=[1, 2], evaluator=toy)", ["space=[1, 2]", "a non-empty dict"]),
+    ("search", "search(evaluator=toy, task='digits')",
+     ["task='digits'", "only without evaluator=", "Evaluator(task='digits')"]),
+    ("search", "search(evaluator=toy, protocol='article')", ["protocol='article'", "only without evaluator="]),
+    ("search", "search(evaluator=toy, device='cpu')", ["device='cpu'", "only without evaluator="]),
+    ("search", "search(callback=lambda trial: None, evaluator=toy)",
+     ["callback=", "a function callback(trial, strategy)", "its signature is (trial)"]),
+    ("search", "search(executor=5, evaluator=toy)", ["executor=5", "a concurrent.futures.Executor"]),
+    ("search", "search(executor=stopped_pool, evaluator=toy)",
+     ["executor=<concurrent.futures.thread.ThreadPoolExecutor", "an executor that accepts work", "after shutdown"]),
+    # evaluators and executors
+    ("evaluator", "Evaluator(batched='no')", ["batched='no'", "True, False or None"]),
+    ("evaluator", "Evaluator(cache='no')", ["cache='no'", "True (keep every trial"]),
+    ("evaluator", "Evaluator(executor=5)", ["executor=5", "a concurrent.futures.Executor"]),
+    ("evaluator", "ToyEvaluator(floor=-1)", ["floor=-1", "a finite number in [0.0, 1000000.0]"]),
+    ("evaluator", "ToyEvaluator(diverge=5)", ["diverge=5", "a function diverge(arch)"]),
+    ("evaluator", "ToyEvaluator(target_seed=-1)", ["target_seed=-1", "from 0 to 4294967295"]),
+    ("evaluator", "toy.evaluate_many(A)", ["archs={", "a list of architecture dicts"]),
+    ("evaluator", "toy.evaluate_many([A], on_trial=5)", ["on_trial=5", "a function or None"]),
+    ("evaluator", "local_pool(100000)", ["workers=100000", "an integer from 1 to 1024"]),
+    ("evaluator", "local_pool(0)", ["workers=0", "an integer from 1 to 1024"]),
+    ("evaluator", "local_pool(2, context='thread')", ["context='thread'", "'fork', 'spawn'"]),
+    ("evaluator", "Evaluator(family=['mlp'])", ["family=['mlp']", "a ModelFamily instance or one of 'mlp'"]),
+    ("evaluator", "search(space={'num_hidden_layers': [1, 2]}, evaluator=toy)",
+     ["space={'num_hidden_layers': [1, 2]}", "the ToyEvaluator's keys ['num_hidden_layers'", "ToyEvaluator(space)"]),
+    ("evaluator", "search(space={**space.to_dict(), 'num_hidden_layers': [1, 7]}, evaluator=toy)",
+     ["space['num_hidden_layers']=7", "one of [1, 2, 3, 4, 5]"]),
+    ("task", "make_task(5)", ["task=5", "'synthetic'"]),
+    ("task", "make_task('synthetic', seed=True)", ["task_seed=True", "from 0 to 4294967295"]),
+    ("protocol", "Protocol('mine', epochs=10**9)", ["protocol.epochs=1000000000", "an integer from 1 to 100000"]),
+    ("protocol", "Protocol('mine', epochs=2.0)", ["protocol.epochs=2.0", "an integer from 1 to 100000"]),
+    ("protocol", "Protocol('mine', epochs=5, batch_size=10**12)",
+     ["protocol.batch_size=1000000000000", "from 1 to 10000000"]),
+    ("protocol", "Protocol('mine', epochs=5, checkpoints=5)", ["protocol.checkpoints=5", "a tuple of epochs"]),
+    ("protocol", "Protocol('', epochs=5)", ["protocol.name=''", "a non-empty string"]),
     # data arrays (your own task)
     ("data", "Task.from_arrays('t', NAN, Y, X, Y)", ["X_train='5 NaN/inf values'", "finite numbers only"]),
     ("data", "Task.from_arrays('t', X, Y, X, [0, 1, np.inf, 3, 4])", ["y_val='1 NaN/inf values'", "finite"]),
@@ -147,6 +209,12 @@ CASES = [
     # widgets
     ("widget", "SearchDashboard(task='mnist')", ["task='mnist'", "'synthetic'"]),
     ("widget", "SearchDashboard(strategy='grid')", ["strategy='grid'", "'random'"]),
+    ("widget", "SearchDashboard(budget=10**9)", ["budget=1000000000", "an integer from 1 to 100000"]),
+    ("widget", "SearchDashboard(budget='20')", ["budget='20'", "an integer from 1 to 100000"]),
+    ("widget", "SearchDashboard(seed=-1)", ["seed=-1", "from 0 to 4294967295"]),
+    ("widget", "SearchDashboard(evaluator=5)", ["evaluator=5", "a nasbook evaluator"]),
+    ("widget", "SearchDashboard(log_dir=5)", ["log_dir=5", "a folder path"]),
+    ("widget", "SearchDashboard(redraw_every='often')", ["redraw_every='often'", "in [0.0, 3600.0]"]),
     ("widget", "press_run(budget=0)", ["budget=0", "from 1 to 100000"]),
     ("widget", "press_run(seed=-1)", ["seed=-1", "from 0 to 4294967295"]),
     ("widget", "press_run(seed=2**40)", ["seed=1099511627776", "from 0 to 4294967295"]),
@@ -229,8 +297,15 @@ def _text(message_html: str) -> str:
 def namespace(files):
     from nasbook.viz.widgets import SearchDashboard
 
-    return {**files, "SearchSpace": SearchSpace, "Evaluator": Evaluator, "Task": Task, "Protocol": Protocol,
-            "make_task": make_task, "search": search, "read_log": read_log, "RandomSearch": RandomSearch,
+    from concurrent.futures import ThreadPoolExecutor
+
+    from nasbook.evaluation.executors import local_pool
+
+    stopped_pool = ThreadPoolExecutor(1)
+    stopped_pool.shutdown()
+    return {**files, "local_pool": local_pool, "stopped_pool": stopped_pool, "ToyEvaluator": ToyEvaluator,
+            "SearchSpace": SearchSpace, "Evaluator": Evaluator, "Task": Task, "Protocol": Protocol,
+            "make_task": make_task, "make_strategy": make_strategy, "search": search, "read_log": read_log, "RandomSearch": RandomSearch,
             "Evolution": Evolution, "STRATEGIES": STRATEGIES, "SearchDashboard": SearchDashboard, "press_run": press_run,
             "edit_space": edit_space, "space": SearchSpace(), "toy": ToyEvaluator(), "A": A, "X": X,
             "Y": Y, "NAN": NAN, "np": np}

@@ -94,7 +94,7 @@ def test_a_crashed_worker_is_a_failed_trial_and_the_search_goes_on(tmp_path):
     pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"),  # forks start fast;
                                initializer=torch.set_num_threads, initargs=(1,))  # 1 thread: no OpenMP hang
     with pool:
-        result = search(RandomSearch(batch_size=2), space=SPACE, protocol="seed", budget=6, seed=0,
+        result = search(RandomSearch(batch_size=2), space=SPACE, budget=6, seed=0,
                         evaluator=CrashingEvaluator(protocol="seed", device="cpu"), executor=pool,
                         log=log, progress=False)
     crashed = [t for t in result.trials if t.arch == DIVERGES]

@@ -138,7 +138,7 @@ def test_corrupt_line_in_the_middle_is_refused(tmp_path):
 
 @pytest.mark.parametrize("change, field", [
     (dict(seed=4), "seed"), (dict(budget=13), "budget"), (dict(strategy=RandomSearch(batch_size=2)), "params"),
-    (dict(mode="seed"), "mode"), (dict(space={"num_hidden_layers": [1, 2]}), "space"),
+    (dict(mode="seed"), "mode"), (dict(space={**nasbook.ARTICLE_SPACE, "num_hidden_layers": [1, 2]}), "space"),
     (dict(evaluator=None, protocol="seed"), "task"),
 ])
 def test_log_from_another_run_is_refused(tmp_path, change, field):
@@ -275,7 +275,7 @@ def test_a_log_written_on_other_data_is_refused(tmp_path):
         return Task.from_arrays("mine", X[:15], X[:15, 0] + shift, X[15:], X[15:, 0] + shift)
 
     log = tmp_path / "run.jsonl"
-    kw = dict(space=TINY, budget=2, protocol="seed")
+    kw = dict(space=TINY, budget=2)  # the protocol is the evaluator's
     search(evaluator=Evaluator(task(0.0), "seed", "cpu"), log=log, progress=False, **kw)
     with pytest.raises(NasbookError, match=r"it was written with task_data='[0-9a-f]{16}', this run has task_data="):
         search(evaluator=Evaluator(task(0.5), "seed", "cpu"), log=log, resume=True, progress=False, **kw)

@@ -67,6 +67,8 @@ class BaseEvaluator(ABC):
     cache: dict[Hashable, Trial] | None = None  # None: every request is computed afresh
 
     def __init__(self, cache: bool = True) -> None:
+        if not isinstance(cache, bool):  # "no" is not False
+            raise fail("cache", cache, "True (keep every trial, answer a repeat from memory) or False")
         self.cache = {} if cache else None
 
     # -- what a subclass writes ---------------------------------------------------------
@@ -123,6 +125,7 @@ class BaseEvaluator(ABC):
         trials before it are done. Stops early, returning the trials reported so far,
         when ``should_stop()`` is true.
         """
+        check_requests(archs, on_trial, should_stop)
         seeds = list(seed) if isinstance(seed, Iterable) and not isinstance(seed, str) else [seed] * len(archs)
         if len(seeds) != len(archs):
             raise fail("seed", f"{len(seeds)} seeds", f"one int, or one seed per architecture ({len(archs)})")
@@ -193,6 +196,15 @@ class BaseEvaluator(ABC):
         worker (not cached), that failed trial."""
         hit = self.cache.get(key) if self.cache is not None else None
         return hit if hit is not None else earlier[keys.index(key)]
+
+
+def check_requests(archs: Any, on_trial: Any, should_stop: Any) -> None:
+    """Refuse ``evaluate_many`` arguments of the wrong kind (one dict instead of a list of them, ...)."""
+    if isinstance(archs, (Mapping, str, bytes)) or not isinstance(archs, Sequence):
+        raise fail("archs", archs, "a list of architecture dicts (for one architecture: evaluate(arch))")
+    for field, value in (("on_trial", on_trial), ("should_stop", should_stop)):
+        if value is not None and not callable(value):
+            raise fail(field, value, "a function or None")
 
 
 class WrappingEvaluator(BaseEvaluator):

@@ -25,7 +25,7 @@ from typing import Any, Callable, Hashable, Iterator, Sequence, TypeVar
 
 import torch
 
-from nasbook.validation import check_int
+from nasbook.validation import check_choice, check_int, fail
 
 Item = TypeVar("Item")
 Job = list  # the items of one job (whatever the work function takes)
@@ -106,6 +106,36 @@ def run_jobs(jobs: Sequence[Job], work: Callable[[Job], list[Any]], executor: Ex
             future.cancel()
 
 
+MAX_WORKERS = 1024  # processes on one machine: more than any machine's cores, so only a typo (100000) is refused
+
+
+def check_executor(executor: Any, field: str = "executor") -> Executor | None:
+    """Return ``executor`` if it is None or a ``concurrent.futures.Executor``."""
+    if executor is not None and not isinstance(executor, Executor):
+        raise fail(field, executor, "a concurrent.futures.Executor (e.g. a ProcessPoolExecutor, "
+                   "nasbook.evaluation.executors.local_pool(n), a Dask client's get_executor()) or None")
+    return executor
+
+
+def check_accepts_work(executor: Any, field: str = "executor") -> Executor | None:
+    """``executor`` (see :func:`check_executor`), when it takes work: what a search checks first.
+
+    A shut-down (or broken) executor would fail every trial, and the search would end with
+    nothing but failures: a tiny probe job (``int()``) is submitted, and an executor that
+    refuses it is refused here, before anything trains. (An evaluator handed such an executor
+    outside a search still turns each refused job into a failed trial, as it must.)
+    """
+    if check_executor(executor, field) is None:
+        return None
+    try:
+        executor.submit(int)
+    except Exception as err:  # RuntimeError after shutdown(), BrokenProcessPool, a closed Dask client
+        raise fail(field, executor, f"an executor that accepts work; this one refused a job "
+                   f"({type(err).__name__}: {err}): pass one that is running (create it in a `with` block "
+                   f"around the search, not before one that has ended)") from None
+    return executor
+
+
 def _one_thread_each(threads: int) -> None:
     torch.set_num_threads(threads)
 
@@ -121,8 +151,8 @@ class LocalPool(Executor):
     """
 
     def __init__(self, workers: int, context: str = "spawn") -> None:
-        self.workers = check_int("workers", workers, minimum=1)
-        self.context = context
+        self.workers = check_int("workers", workers, 1, MAX_WORKERS)
+        self.context = check_choice("context", context, multiprocessing.get_all_start_methods())
         self.threads = max(1, (os.cpu_count() or 1) // self.workers)
         self.pool = self._start()
 

@@ -19,7 +19,11 @@ from dataclasses import dataclass
 from torch import nn
 
 from nasbook.tasks import Task
-from nasbook.validation import check_choice, check_int
+from nasbook.validation import check_choice, check_int, fail
+
+
+MAX_EPOCHS = 100_000  # one training (or DARTS' supernet): the protocols ship 10 and 20; 10**9 is a typo
+MAX_BATCH = 10_000_000  # rows per step: more than any task nasbook holds in memory
 
 
 @dataclass(frozen=True)
@@ -34,11 +38,17 @@ class Protocol:
     checkpoints: tuple[int, ...] = ()
 
     def __post_init__(self) -> None:
-        check_int("protocol.epochs", self.epochs, minimum=1)
-        if self.batch_size is not None:
-            check_int("protocol.batch_size", self.batch_size, minimum=1)
-        for c in self.checkpoints:
-            check_int("protocol.checkpoints", c, 1, self.epochs)
+        """Check every field and store it as a plain Python value (a numpy int becomes an int,
+        a list of checkpoints a tuple, so a protocol stays hashable: the cache keys on it)."""
+        if not isinstance(self.name, str) or not self.name.strip():
+            raise fail("protocol.name", self.name, "a non-empty string naming the protocol")
+        epochs = check_int("protocol.epochs", self.epochs, 1, MAX_EPOCHS)
+        batch = None if self.batch_size is None else check_int("protocol.batch_size", self.batch_size, 1, MAX_BATCH)
+        if isinstance(self.checkpoints, (str, bytes)) or not isinstance(self.checkpoints, (tuple, list, range)):
+            raise fail("protocol.checkpoints", self.checkpoints, "a tuple of epochs, e.g. (5, 10), or ()")
+        checkpoints = tuple(check_int("protocol.checkpoints", c, 1, epochs) for c in self.checkpoints)
+        for field, value in (("epochs", epochs), ("batch_size", batch), ("checkpoints", checkpoints)):
+            object.__setattr__(self, field, value)  # frozen: the dataclass's own way to set a field
 
     def with_epochs(self, epochs: int) -> "Protocol":
         return dataclasses.replace(self, epochs=epochs, checkpoints=tuple(c for c in self.checkpoints if c <= epochs))

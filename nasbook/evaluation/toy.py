@@ -16,6 +16,7 @@ import numpy as np
 from nasbook.evaluation.base import BaseEvaluator, Work
 from nasbook.spaces.space import SearchSpace, as_space
 from nasbook.trial import Trial
+from nasbook.validation import check_float, check_seed, fail
 
 
 class ToyEvaluator(BaseEvaluator):
@@ -29,7 +30,11 @@ class ToyEvaluator(BaseEvaluator):
                  diverge: Callable[[dict[str, Any]], bool] | None = None, floor: float = 0.01,
                  cache: bool = False) -> None:
         super().__init__(cache)
+        if diverge is not None and not callable(diverge):
+            raise fail("diverge", diverge, "a function diverge(arch) -> True for the architectures that diverge, or None")
         self.space = as_space(space)
+        target_seed = check_seed("target_seed", target_seed)
+        floor = check_float("floor", floor, 0.0, 1e6)  # a loss >= 0: a run log refuses a negative one
         rng = np.random.default_rng([target_seed, 2019])  # a stream no search seed reuses
         self.target = [int(rng.integers(len(v))) for v in self.space.choices.values()]
         self.weights = np.linspace(1.0, 2.0, len(self.space.keys))
@@ -49,6 +54,15 @@ class ToyEvaluator(BaseEvaluator):
         idx = np.array(self.space.encode(arch), dtype=float)
         span = np.array([max(len(v) - 1, 1) for v in self.space.choices.values()], dtype=float)
         return float(self.floor + np.sum(self.weights * ((idx - self.target) / span) ** 2))
+
+    def check_space(self, space: Any) -> None:
+        """A search space must be this toy's space or part of it (the bowl is defined there only)."""
+        for key in set(self.space.keys) | set(space.keys):
+            if key not in space.choices or key not in self.space.choices:
+                raise fail("space", space.to_dict(), f"the ToyEvaluator's keys {self.space.keys} (build it on your "
+                           f"space: ToyEvaluator(space))")
+            for value in space.choices[key]:
+                self.space.position(key, value, field="space")
 
     def check_arch(self, arch: Any) -> dict[str, Any]:
         return self.space.validate(arch)

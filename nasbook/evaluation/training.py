@@ -23,7 +23,7 @@ from torch import nn
 
 from nasbook.device import describe_device, resolve_device
 from nasbook.evaluation.base import BaseEvaluator, Work
-from nasbook.evaluation.executors import plan_jobs, run_in_order
+from nasbook.evaluation.executors import check_executor, plan_jobs, run_in_order
 from nasbook.evaluation.protocols import Protocol, loss_function, make_protocol
 from nasbook.evaluation.stacked import train_population
 from nasbook.spaces.family import ModelFamily, make_family
@@ -72,7 +72,9 @@ class Evaluator(BaseEvaluator):
         self.task = make_task(task)
         self.protocol = make_protocol(protocol)
         self.device = resolve_device(device)
-        self.batched = self.device.type == "cuda" if batched is None else bool(batched)
+        if batched is not None and not isinstance(batched, bool):  # "no" is not False
+            raise fail("batched", batched, "True, False or None (None: batch on a GPU only)")
+        self.batched = self.device.type == "cuda" if batched is None else batched
         self.executor = check_executor(executor)
 
     def describe(self) -> str:
@@ -195,14 +197,6 @@ class Evaluator(BaseEvaluator):
         worker = copy.copy(self)
         worker.cache, worker.executor = None, None
         return worker
-
-def check_executor(executor: Any) -> Executor | None:
-    """Return ``executor`` if it is a ``concurrent.futures.Executor`` or None."""
-    if executor is not None and not isinstance(executor, Executor):
-        raise fail("executor", executor, "a concurrent.futures.Executor (e.g. a ProcessPoolExecutor, "
-                   "nasbook.evaluation.executors.local_pool(n), a Dask client's get_executor()) or None")
-    return executor
-
 
 def lost_trial(arch: dict[str, Any], seed: int, error: BaseException) -> Trial:
     """The trial of an architecture whose job failed outside training (a dead worker, a lost node)."""

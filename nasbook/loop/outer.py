@@ -15,7 +15,6 @@ run log, progress bar, callback); resuming wraps the evaluator in a
 """
 from __future__ import annotations
 
-import os
 import sys
 import threading
 from concurrent.futures import Executor
@@ -25,6 +24,8 @@ from nasbook import __version__
 from nasbook.evaluation.base import BaseEvaluator
 from nasbook.evaluation.training import Evaluator
 from nasbook.loop.budget import Budget
+from nasbook.loop.checks import (StopCheck, check_arguments, check_built, check_evaluated, check_reported,
+                                 check_set_up, check_setup_signature)
 from nasbook.loop.recorder import Recorder
 from nasbook.loop.result import SearchResult
 from nasbook.loop.resume import EarlierRun, ResumingEvaluator, open_earlier_run
@@ -34,7 +35,7 @@ from nasbook.spaces.space import SearchSpace, as_space
 from nasbook.strategies import Strategy, make_strategy
 from nasbook.strategies.base import takes_budget
 from nasbook.trial import Trial
-from nasbook.validation import NasbookError, check_int, check_seed, fail
+from nasbook.validation import NasbookError, check_int, check_seed
 
 Callback = Callable[[Trial, Strategy], None]
 MAX_BUDGET = 10_000_000  # evaluations; more would never finish, whatever the evaluator
@@ -56,14 +57,16 @@ def search(strategy: "str | Strategy" = "random", *, mode: str | None = None,
         mode: with a name, ``"article"`` (the article's version; ``"seed"`` is its old name)
             or ``"default"`` (the careful one, and what None means). Refused beside an instance.
         space: the search space (default: the article's 3,600 architectures).
-        task, protocol, device: passed to :class:`~nasbook.evaluation.training.Evaluator`; ignored when
-            ``evaluator`` is given (any object with ``evaluate_many``, e.g. a lookup table).
+        task, protocol, device: passed to :class:`~nasbook.evaluation.training.Evaluator`; refused beside
+            ``evaluator`` (a :class:`~nasbook.evaluation.base.BaseEvaluator`, e.g. a lookup table), which
+            carries its own.
         budget: number of evaluations (cached re-evaluations count too, and so does compute the
             strategy spends itself, e.g. DARTS' supernet, in evaluation-equivalents).
         seed: seeds the strategy's random generator *and* every training run.
         log: path of a JSON-lines run log, written as trials finish.
-        callback: called as ``callback(trial, strategy)`` after every trial (live plots).
-        stop: an Event (or a function returning True) that ends the search after the
+        callback: called as ``callback(trial, strategy)`` after every trial (live plots). If it
+            raises, the search ends with that exception; the run log keeps every finished trial.
+        stop: an Event (or a function returning True or False) that ends the search after the
             current trial; the finished trials are kept.
         resume: continue the search recorded in ``log`` (after a crash, a kill or Stop):
             logged trials are served from the log, not retrained, then the search goes on live
@@ -74,26 +77,29 @@ def search(strategy: "str | Strategy" = "random", *, mode: str | None = None,
     """
     budget = Budget(check_int("budget", budget, minimum=1, maximum=MAX_BUDGET))
     seed = check_seed("seed", seed)
-    check_arguments(log=log, resume=resume, callback=callback, stop=stop, evaluator=evaluator)
+    check_arguments(log=log, resume=resume, progress=progress, callback=callback, stop=stop, evaluator=evaluator,
+                    executor=executor, task=task, protocol=protocol, device=device)
     space = as_space(space)
     strategy = make_strategy(strategy, mode=mode)
+    check_built(strategy)
     evaluator = make_evaluator(evaluator, space, task, protocol, device, executor)
-    should_stop = (stop.is_set if isinstance(stop, threading.Event) else stop) or (lambda: False)
+    should_stop = StopCheck(stop)
 
     set_up(strategy, space, seed, evaluator, budget.total)
     header = run_header(strategy, space, evaluator, budget.total, seed)
     runlog = RunLog(log) if log is not None else None
     earlier, notes = open_log(runlog, header, strategy, resume)  # one writer; nothing overwritten
-    recorder = Recorder(strategy, budget.total, runlog, callback, progress,
+    recorder = Recorder(strategy, budget.total, runlog, callback, bool(progress),
                         elapsed=earlier.elapsed if earlier is not None else 0.0)
     if earlier is not None:  # resuming: logged trials are served, not retrained
         evaluator = ResumingEvaluator(evaluator, earlier, on_logged=recorder.record_logged)
     interrupted = False
     try:
-        budget.charge(strategy.prepare(), by=f"{type(strategy).__name__}.prepare()")  # e.g. DARTS' supernet
+        if not should_stop():  # asked first: a stop() that cannot answer True/False is refused before any training
+            budget.charge(strategy.prepare(), by=f"{type(strategy).__name__}.prepare()")  # e.g. DARTS' supernet
         while not should_stop() and budget.remaining > 0:
             archs = proposals(strategy, space)[:budget.remaining]
-            trials = evaluator.evaluate_many(archs, seed, on_trial=recorder.record, should_stop=should_stop)
+            trials = evaluate(evaluator, archs, seed, recorder, should_stop)
             budget.spend(len(trials))  # 1 per evaluation
             strategy.tell(trials)
         interrupted = should_stop()
@@ -120,10 +126,13 @@ def make_evaluator(evaluator: BaseEvaluator | None, space: SearchSpace, task: An
 
 def set_up(strategy: Strategy, space: SearchSpace, seed: int, evaluator: Any, budget: int) -> None:
     """``strategy.setup(...)``, passing the budget only to a setup that takes it (older ones do not)."""
-    if takes_budget(strategy.setup):
+    with_budget = takes_budget(strategy.setup)
+    check_setup_signature(strategy, with_budget)
+    if with_budget:
         strategy.setup(space, seed, evaluator, budget=budget)
     else:
         strategy.setup(space, seed, evaluator)
+    check_set_up(strategy)
 
 
 def open_log(runlog: RunLog | None, header: dict[str, Any], strategy: Strategy,
@@ -148,25 +157,17 @@ def open_log(runlog: RunLog | None, header: dict[str, Any], strategy: Strategy,
     return earlier, notes
 
 
-def check_arguments(*, log: Any, resume: Any, callback: Any, stop: Any, evaluator: Any) -> None:
-    """Refuse search() arguments of the wrong kind before anything runs."""
-    if log is not None:
-        if not isinstance(log, (str, os.PathLike)) or not str(log).strip():
-            raise fail("log", log, "a file path (str or pathlib.Path) or None")
-        if os.path.isdir(log):
-            raise fail("log", str(log), "a file path, not a directory (e.g. 'run.jsonl')")
-    if not isinstance(resume, bool):
-        raise fail("resume", resume, "True or False")
-    if resume and log is None:
-        raise fail("resume", resume, "only with log=<path of the run log to continue>")
-    if callback is not None and not callable(callback):
-        raise fail("callback", callback, "a function callback(trial, strategy) or None")
-    if stop is not None and not callable(stop) and not isinstance(stop, threading.Event):
-        raise fail("stop", stop, "a threading.Event, a function returning True to stop, or None")
-    if evaluator is not None and not isinstance(evaluator, BaseEvaluator):
-        raise fail("evaluator", evaluator, "a nasbook evaluator (a subclass of "
-                   "nasbook.evaluation.base.BaseEvaluator with evaluate_many(archs, seed, on_trial, should_stop): "
-                   "nasbook.Evaluator(...), a TabularEvaluator, a ToyEvaluator, or your own) or None")
+def evaluate(evaluator: BaseEvaluator, archs: list[dict[str, Any]], seed: int, recorder: Recorder,
+             should_stop: StopCheck) -> list[Trial]:
+    """The trials of ``archs``, each recorded as it finishes; an evaluator that breaks its
+    contract (too few trials, or trials it did not report) is refused by name."""
+    def record(trial: Trial) -> None:
+        recorder.record(check_reported(evaluator, trial))  # a Trial, with a loss that can be one
+
+    before = len(recorder.trials)
+    trials = evaluator.evaluate_many(archs, seed, on_trial=record, should_stop=should_stop)
+    return check_evaluated(evaluator, archs, trials, reported=len(recorder.trials) - before,
+                           stopped=should_stop.said_stop)
 
 
 def proposals(strategy: Strategy, space: SearchSpace) -> list[dict[str, Any]]:

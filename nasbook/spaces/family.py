@@ -111,7 +111,7 @@ def make_family(family: "str | ModelFamily") -> ModelFamily:
     if isinstance(family, ModelFamily):
         return family
     families = known_families()
-    if family not in families:
+    if not isinstance(family, str) or family not in families:  # a list is not a name either
         raise fail("family", family, "a ModelFamily instance or one of " + ", ".join(map(repr, families)))
     return families[family]
 

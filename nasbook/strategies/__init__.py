@@ -1,6 +1,7 @@
 """Search strategies: each module holds one policy; they share the loop in ``nasbook.search``."""
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 from nasbook.validation import NasbookError, check_choice
@@ -45,9 +46,34 @@ def make_strategy(strategy: "str | Strategy", mode: str | None = None, **params:
         return strategy
     mode = "default" if mode is None else mode
     if isinstance(strategy, type) and issubclass(strategy, Strategy):
-        return strategy(mode=mode, **params)
+        return build(strategy, mode, params)
     check_choice("strategy", strategy, STRATEGIES)
-    return STRATEGIES[strategy](mode=mode, **params)
+    return build(STRATEGIES[strategy], mode, params)
+
+
+def build(cls: type[Strategy], mode: str, params: dict[str, Any]) -> Strategy:
+    """``cls(mode=mode, **params)``, or a NasbookError saying what the class lacks."""
+    if inspect.isabstract(cls):
+        missing = ", ".join(sorted(cls.__abstractmethods__))
+        raise NasbookError(f"strategy={cls.__name__} cannot be used yet: it must implement {missing} "
+                           f"(see nasbook.strategies.base.Strategy)")
+    try:
+        signature = inspect.signature(cls)
+        signature.bind(mode=mode, **params)
+    except TypeError:
+        call = f"{cls.__name__}(mode={mode!r}" + "".join(f", {k}={v!r}" for k, v in params.items()) + ")"
+        raise NasbookError(f"strategy={cls.__name__} cannot be built as {call}: its parameters are ({shown(signature)}) "
+                           f"(a strategy's __init__ takes mode: def __init__(self, mode='default', ...): "
+                           f"super().__init__(mode))") from None
+    except ValueError:  # no signature to read
+        pass
+    return cls(mode=mode, **params)
+
+
+def shown(signature: inspect.Signature) -> str:
+    """A signature as a learner writes it: ``mode='default', batch_size=1`` (no annotations)."""
+    return ", ".join(p.name if p.default is p.empty else f"{p.name}={p.default!r}"
+                     for p in signature.parameters.values())
 
 
 __all__ = ["DARTS", "MODES", "MODE_ALIASES", "STRATEGIES", "Evolution", "LocalSearch", "ParetoEvolution",

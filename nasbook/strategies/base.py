@@ -24,6 +24,10 @@ The loop guarantees, for every strategy:
    order. A diverged/failed trial has ``trial.score == inf``: rank by ``score``, never by
    ``val_loss`` (which is None for a failure).
 
+A subclass's ``__init__`` calls ``super().__init__(mode)`` and its ``setup`` calls
+``super().setup(space, seed, evaluator, budget)`` first; the loop checks both before anything
+trains and says which one is missing (:mod:`nasbook.loop.checks`).
+
 Parameters follow scikit-learn: the constructor stores each argument under its own name,
 unchanged (after validation); :meth:`Strategy.params` reads them back from the
 constructor's signature, and a default that depends on the mode (``None`` in the
@@ -44,6 +48,10 @@ from nasbook.trial import Trial
 from nasbook.validation import check_choice
 
 MODES = ("default", "article")
+# Bounds on strategy parameters: wide enough never to bind a real search (the article's whole
+# space has 3,600 architectures; `--workers 1024` asks 4,096 at a time), narrow enough to stop a
+# typo (10**6) before it allocates or samples millions of architectures.
+MAX_PROPOSALS = 10_000  # architectures per ask(): a batch, a population
 MODE_ALIASES = {"seed": "article"}  # the article's version was called "seed" before nasbook 0.2
 
 

@@ -44,7 +44,7 @@ from typing import Any
 import torch
 
 from nasbook.oneshot.architect import PASSES, Architect, weight_step
-from nasbook.evaluation.protocols import PROTOCOLS, loss_function
+from nasbook.evaluation.protocols import MAX_EPOCHS, PROTOCOLS, loss_function
 from nasbook.spaces.mlp import MLP_FAMILY
 from nasbook.spaces.space import Arch, SearchSpace
 from nasbook.oneshot.supernet import SuperNet
@@ -90,7 +90,7 @@ class DARTS(Strategy):
                  weight_lr: float | None = None, alpha_lr: float | None = None,
                  supernet_share: float = 0.5) -> None:
         super().__init__(mode)
-        self.epochs = None if epochs is None else check_int("epochs", epochs, minimum=1)
+        self.epochs = None if epochs is None else check_int("epochs", epochs, 1, MAX_EPOCHS)
         self.order = check_choice("order", order, PASSES)
         if self.mode == "article" and self.order != "first":
             raise fail("order", order, "'first' in article mode (the article's); use mode='default' for 'second'")

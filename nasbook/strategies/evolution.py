@@ -28,8 +28,11 @@ from typing import Any
 from nasbook.spaces.space import Arch
 from nasbook.trial import Trial
 from nasbook.validation import check_int
-from nasbook.strategies.base import Strategy
+from nasbook.strategies.base import MAX_PROPOSALS, Strategy
 from nasbook.strategies.trace import Member, PopulationEntry
+
+
+MAX_RETRIES = 1_000  # re-mutations of one child: a space with a handful of unseen children needs a few dozen
 
 
 def ranked(trials: list[Trial]) -> list[Trial]:
@@ -51,9 +54,9 @@ class Evolution(Strategy):
     def __init__(self, mode: str = "default", population_size: int = 10, sample_size: int = 5,
                  retries: int = 10) -> None:
         super().__init__(mode)
-        self.population_size = check_int("population_size", population_size, minimum=2)
+        self.population_size = check_int("population_size", population_size, 2, MAX_PROPOSALS)
         self.sample_size = check_int("sample_size", sample_size, 1, self.population_size)
-        self.retries = check_int("retries", retries, minimum=0)
+        self.retries = check_int("retries", retries, 0, MAX_RETRIES)
 
     def setup(self, space: Any, seed: int, evaluator: Any = None, budget: int | None = None) -> None:
         super().setup(space, seed, evaluator, budget)

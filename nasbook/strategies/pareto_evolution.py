@@ -28,7 +28,7 @@ from nasbook.strategies.pareto import non_dominated_sort, pareto_front
 from nasbook.spaces.space import Arch, SearchSpace
 from nasbook.trial import Trial
 from nasbook.validation import check_choice, check_float, check_int, fail
-from nasbook.strategies.base import Strategy
+from nasbook.strategies.base import MAX_PROPOSALS, Strategy
 from nasbook.strategies.trace import ParetoEntry
 
 SECOND_OBJECTIVES = ("params", "latency")
@@ -89,7 +89,7 @@ class ParetoEvolution(Strategy):
                  crossover: float = 0.5) -> None:
         super().__init__(mode)
         self.objective = check_choice("objective", objective, SECOND_OBJECTIVES)
-        self.population_size = check_int("population_size", population_size, minimum=2)
+        self.population_size = check_int("population_size", population_size, 2, MAX_PROPOSALS)
         self.crossover = check_float("crossover", crossover, 0.0, 1.0)
 
     @property

@@ -8,7 +8,7 @@ from __future__ import annotations
 from nasbook.spaces.space import Arch
 from nasbook.trial import Trial
 from nasbook.validation import check_int
-from nasbook.strategies.base import Strategy
+from nasbook.strategies.base import MAX_PROPOSALS, Strategy
 
 
 class RandomSearch(Strategy):
@@ -18,7 +18,7 @@ class RandomSearch(Strategy):
 
     def __init__(self, mode: str = "default", batch_size: int = 1) -> None:
         super().__init__(mode)
-        self.batch_size = check_int("batch_size", batch_size, minimum=1)
+        self.batch_size = check_int("batch_size", batch_size, 1, MAX_PROPOSALS)
 
     def ask(self) -> list[Arch]:
         return [self.space.sample(self.rng) for _ in range(self.batch_size)]

@@ -39,8 +39,13 @@ from torch import nn
 from nasbook.spaces.space import Arch, SearchSpace
 from nasbook.trial import Trial
 from nasbook.validation import check_float, check_int
-from nasbook.strategies.base import Strategy
+from nasbook.strategies.base import MAX_PROPOSALS, Strategy
 from nasbook.strategies.trace import RLEntry
+
+
+MAX_HIDDEN = 4096  # the article's controller has 64; 4096 is already 50 M weights, 10**6 would be 10**12
+# Also bounded (typos, not taste): entropy_weight <= 100 (the default is 0.1), reward_bound <= 1000
+# (-log of the smallest positive float is 745), max_grad_norm <= 1e6 (the default is 1).
 
 
 @contextmanager
@@ -128,13 +133,13 @@ class REINFORCE(Strategy):
                  hidden: int = 64, entropy_weight: float = 0.1, baseline_decay: float = 0.8,
                  reward_bound: float = 7.0, max_grad_norm: float = 1.0) -> None:
         super().__init__(mode)
-        self.batch_size = None if batch_size is None else check_int("batch_size", batch_size, minimum=1)
+        self.batch_size = None if batch_size is None else check_int("batch_size", batch_size, 1, MAX_PROPOSALS)
         self.lr = None if lr is None else check_float("lr", lr, 0.0, 10.0)
-        self.hidden = check_int("hidden", hidden, minimum=1)
-        self.entropy_weight = check_float("entropy_weight", entropy_weight, 0.0)
+        self.hidden = check_int("hidden", hidden, 1, MAX_HIDDEN)
+        self.entropy_weight = check_float("entropy_weight", entropy_weight, 0.0, 100.0)
         self.baseline_decay = check_float("baseline_decay", baseline_decay, 0.0, 1.0, high_open=True)
-        self.reward_bound = check_float("reward_bound", reward_bound, 0.0)
-        self.max_grad_norm = check_float("max_grad_norm", max_grad_norm, 0.0)
+        self.reward_bound = check_float("reward_bound", reward_bound, 0.0, 1000.0)
+        self.max_grad_norm = check_float("max_grad_norm", max_grad_norm, 0.0, 1e6)
 
     def setup(self, space: SearchSpace, seed: int, evaluator: Any = None, budget: int | None = None) -> None:
         super().setup(space, seed, evaluator, budget)

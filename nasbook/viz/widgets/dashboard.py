@@ -16,12 +16,14 @@ trial is kept in the result (and in the run log, when ``log_dir`` is given).
 from __future__ import annotations
 
 import html
+import os
 import threading
 from pathlib import Path
 from typing import Any, Mapping
 
 import ipywidgets as W
 
+from nasbook.evaluation.base import BaseEvaluator
 from nasbook.evaluation.protocols import PROTOCOLS, protocol_name
 from nasbook.evaluation.training import Evaluator
 from nasbook.loop.result import SearchResult
@@ -30,11 +32,24 @@ from nasbook.spaces.space import SearchSpace, as_space
 from nasbook.strategies import MODES, STRATEGIES, Strategy, check_mode, make_strategy
 from nasbook.tasks import TASKS
 from nasbook.trial import Trial
-from nasbook.validation import NasbookError, check_choice, check_int, check_seed
+from nasbook.validation import NasbookError, check_choice, check_float, check_int, check_seed, fail
 from nasbook.viz.widgets.live import LiveView
 from nasbook.viz.widgets.space_editor import SpaceEditor, _error
 
 DEVICES = ("auto", "cpu", "cuda", "mps")
+MAX_BUDGET = 100_000  # a dashboard run: a live plot of more trials than this would not be watched
+
+
+def check_fields(budget: Any, seed: Any, evaluator: Any, log_dir: Any, redraw_every: Any) -> tuple[int, int]:
+    """The constructor's numbers and objects, checked as Run checks them (a clear message, not a
+    widget TraitError); returns the budget and the seed as ints."""
+    budget, seed = check_int("budget", budget, minimum=1, maximum=MAX_BUDGET), check_seed("seed", seed)
+    if evaluator is not None and not isinstance(evaluator, BaseEvaluator):
+        raise fail("evaluator", evaluator, "a nasbook evaluator (e.g. ToyEvaluator(), a TabularEvaluator) or None")
+    if log_dir is not None and not isinstance(log_dir, (str, os.PathLike)):
+        raise fail("log_dir", log_dir, "a folder path (str or pathlib.Path) or None")
+    check_float("redraw_every", redraw_every, 0.0, 3600.0)  # seconds between live redraws
+    return budget, seed
 
 
 class SearchDashboard:
@@ -58,6 +73,7 @@ class SearchDashboard:
         for field, value, allowed in (("task", task, TASKS), ("strategy", strategy, STRATEGIES),
                                       ("device", device, DEVICES)):
             check_choice(field, value, allowed)  # a clear message, not a widget TraitError
+        budget, seed = check_fields(budget, seed, evaluator, log_dir, redraw_every)
         protocol = protocol_name(protocol)  # checked too; an old name ("seed") is translated
         mode = check_mode(mode)  # "seed", the old name, shows as "article"
         self.editor = space if isinstance(space, SpaceEditor) else None
@@ -87,7 +103,7 @@ class SearchDashboard:
                                  layout=small)
         self.run_button = W.Button(description="Run", button_style="success", icon="play")
         self.stop_button = W.Button(description="Stop", button_style="danger", icon="stop", disabled=True)
-        self.progress = W.IntProgress(value=0, min=0, max=max(int(budget), 1) if isinstance(budget, int) else 1,
+        self.progress = W.IntProgress(value=0, min=0, max=int(budget),
                                       description="0 trials", style={"description_width": "90px"})
         self.status = W.HTML("")
         self.message = W.HTML("")
@@ -173,7 +189,7 @@ class SearchDashboard:
     # -- inside ------------------------------------------------------------------------------
     def _prepare(self) -> dict[str, Any]:
         """Check every field before anything trains; raise NasbookError naming the bad one."""
-        budget = check_int("budget", self.budget.value, minimum=1, maximum=100_000)
+        budget = check_int("budget", self.budget.value, minimum=1, maximum=MAX_BUDGET)
         seed = check_seed("seed", self.seed.value)
         space = self.space
         strategy: Strategy = make_strategy(self.strategy.value, mode=self.mode.value)
