@@ -40,7 +40,9 @@ class LogLock:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o644)
         except OSError as err:
-            raise fail("log", str(self.path), f"a file path nasbook can write ({err.strerror})") from None
+            where = (f"its folder {self.path.parent} cannot be created" if not self.path.parent.is_dir()
+                     else f"its lock file {self.lock_path.name} cannot be opened")
+            raise fail("log", str(self.path), f"a file path nasbook can write ({where}: {err.strerror})") from None
         try:
             if fcntl is not None:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

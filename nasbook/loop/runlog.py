@@ -38,12 +38,15 @@ class RunLog:
     """
 
     def __init__(self, path: "str | os.PathLike[str]") -> None:
-        self.path = Path(path)
+        self.given = os.fspath(path)
+        # A symlink is followed: the log, its lock and its backups live beside the file it points
+        # to, so two searches reaching one log by different names still share one lock.
+        self.path = Path(os.path.realpath(path)) if os.path.islink(path) else Path(path)
         self.lock = LogLock(self.path)
 
     def open(self) -> None:
         """Check the path and take the lock (refusing, with a message, when another search holds it)."""
-        check_log_path(self.path)
+        check_log_path(self.path, self.given)
         self.lock.acquire()
 
     def close(self) -> None:
@@ -56,7 +59,8 @@ class RunLog:
         the first free name of ``<path>.bak``, ``<path>.bak2``, ... (the returned note says
         where); a file that is not a nasbook run log is refused, untouched.
         """
-        record = json.dumps({"kind": "header", **json_safe(header)}, allow_nan=False, default=_refuse)
+        record = json.dumps({"kind": "header", **check_storable(json_safe(header), "log header")},
+                            allow_nan=False)
         kind = existing_kind(self.path)
         if kind == "not a run log":
             raise fail("log", str(self.path), "a new file or a nasbook run log; this file holds something "
@@ -95,17 +99,37 @@ class RunLog:
         os.fsync(f.fileno())
 
 
-def _refuse(value: Any) -> Any:
-    raise fail("log header", value, "values JSON can store (numbers, strings, lists, dicts): the header "
-               "describes the run so that it can be checked and resumed")
+def check_storable(value: Any, where: str) -> Any:
+    """``value`` if JSON can store all of it; else refuse, naming where the first other thing is.
+
+    The header describes the run so that it can be checked and resumed: it is checked before
+    any training, so nothing is trained for a log that could not be written.
+    """
+    if isinstance(value, dict):
+        for key, item in value.items():
+            check_storable(item, f"{where}[{key!r}]")
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            check_storable(item, f"{where}[{i}]")
+    elif not (value is None or isinstance(value, (str, int, float, bool))):
+        raise fail(where, value, "a value JSON can store (a number, a string, a boolean, None, or a "
+                   "list or dict of those), so that the run can be checked and resumed")
+    return value
 
 
-def check_log_path(path: Path) -> None:
-    """Refuse a log path that is a folder or a special file (a FIFO would block forever)."""
-    if path.is_dir():
-        raise fail("log", str(path), "a file path, not a directory (e.g. 'run.jsonl')")
+def check_log_path(path: Path, given: str | None = None) -> None:
+    """Refuse a log path that is a folder, a special file (a FIFO would block forever), ends with
+    a slash (it names a folder), or lies under a regular file. ``given`` is the path as typed."""
+    given = str(path) if given is None else given
+    if path.is_dir() or given.endswith(("/", os.sep)):
+        raise fail("log", given, "a file path, not a directory (e.g. 'run.jsonl')")
     if path.exists() and not stat.S_ISREG(path.stat().st_mode):
-        raise fail("log", str(path), "a regular file (this is a FIFO, a device or a socket)")
+        raise fail("log", given, "a regular file (this is a FIFO, a device or a socket)")
+    for parent in path.absolute().parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise fail("log", given, f"a path inside a folder ({parent} is a file, not a folder)")
+            break
 
 
 def existing_kind(path: Path) -> str:
@@ -116,8 +140,9 @@ def existing_kind(path: Path) -> str:
     with open(path, "rb") as f:
         head = f.read(HEADER_BYTES)
     first, newline, rest = head.partition(b"\n")
-    if not newline:  # one unfinished line: a header cut off mid-write, or something else
-        return "nothing" if first.startswith(b'{"kind": "header"') else "not a run log"
+    if not newline:  # one unfinished line: a header cut off mid-write (short), or something else
+        cut_header = first.startswith(b'{"kind": "header"') and len(first) < HEADER_BYTES
+        return "nothing" if cut_header else "not a run log"
     try:
         record = json.loads(first.decode("utf-8-sig"))
     except ValueError:
@@ -172,10 +197,17 @@ def json_safe(value: Any) -> Any:
     if isinstance(value, float):
         return value if math.isfinite(value) else None
     if isinstance(value, dict):
-        return {k: json_safe(v) for k, v in value.items()}
+        return {_key(k): json_safe(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [json_safe(v) for v in value]
     return value
+
+
+def _key(key: Any) -> Any:
+    """A dict key JSON can write: numpy scalars as numbers, anything else JSON refuses as text."""
+    if isinstance(key, np.generic):
+        key = key.item()
+    return key if isinstance(key, (str, int, float, bool)) or key is None else repr(key)
 
 
 def read_log(path: "str | os.PathLike[str]") -> tuple[dict[str, Any], list[Trial], list[str]]:
@@ -189,8 +221,9 @@ def read_log(path: "str | os.PathLike[str]") -> tuple[dict[str, Any], list[Trial
     """
     path = Path(path)
     if not path.is_file():
-        raise NasbookError(f"log={str(path)!r} is not allowed; the path of an existing run log (.jsonl) "
-                           f"({'a directory' if path.is_dir() else 'no such file'})")
+        what = ("this is a directory" if path.is_dir() else "this is a FIFO, a device or a socket"
+                if path.exists() else "there is no such file")
+        raise fail("log", str(path), f"the path of an existing run log (.jsonl) ({what})")
     data = path.read_bytes()
     lines = data.decode("utf-8-sig", errors="replace").split("\n")
     if lines and lines[-1] == "":
@@ -238,6 +271,11 @@ def check_trial(record: dict[str, Any]) -> Trial:
     if loss is not None and (isinstance(loss, bool) or not isinstance(loss, (int, float))
                              or not math.isfinite(loss) or loss < 0):
         raise ValueError(f"val_loss={loss!r}: a loss is a finite number >= 0, or null for a failure")
+    size = record.get("params", 0)
+    if isinstance(size, bool) or not isinstance(size, int) or size < 0:
+        raise ValueError(f"params={size!r}: a parameter count is an integer >= 0")
+    if not isinstance(record.get("extras", {}), dict):
+        raise ValueError(f"extras={record.get('extras')!r}: a dict")
     return Trial.from_dict(record)
 
 
