@@ -145,6 +145,45 @@ def test_the_lock_is_released_when_a_search_ends_raises_or_is_interrupted(tmp_pa
         pass
 
 
+def _hold_until(event) -> None:  # a forked child that outlives its parent's search
+    assert event.wait(NEVER)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork on this platform")
+def test_a_forked_child_does_not_keep_the_lock_alive(tmp_path):
+    import multiprocessing
+
+    fork = multiprocessing.get_context("fork")
+    lock, done = LogLock(tmp_path / "run.jsonl"), fork.Event()
+    lock.acquire()
+    child = fork.Process(target=_hold_until, args=(done,))
+    child.start()  # forked while the lock is held, like a pool's worker mid-search
+    try:
+        lock.release()
+        with LogLock(tmp_path / "run.jsonl"):  # free although the child still lives
+            assert child.is_alive()
+    finally:
+        done.set()
+        child.join(NEVER)
+    assert child.exitcode == 0
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork on this platform")
+def test_a_second_search_after_one_on_a_fork_pool_is_not_refused(tmp_path):
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from nasbook import Evaluator
+
+    log = tmp_path / "run.jsonl"
+    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("fork")) as pool:  # workers fork mid-search
+        first = search(budget=2, seed=0, evaluator=Evaluator(protocol="article", device="cpu"), log=log,
+                       progress=False, executor=pool)
+        again = search(budget=2, seed=0, evaluator=Evaluator(protocol="article", device="cpu"), log=log,
+                       progress=False, executor=pool, resume=True)
+    assert again.resumed == 2 and again.best_val_loss == first.best_val_loss
+
+
 def test_a_log_reached_through_a_symlink_shares_the_lock_of_its_target(tmp_path):
     log, link = tmp_path / "run.jsonl", tmp_path / "link.jsonl"
     run(log)
@@ -340,3 +379,39 @@ def test_resuming_a_log_of_another_space_names_the_field_and_keeps_the_log(tmp_p
     assert message.startswith(f"cannot resume from {log}: it was written with space=")
     assert "use the same settings, or a new log path" in message
     assert log.read_bytes() == before
+
+
+def test_a_nul_character_or_a_name_too_long_is_refused_not_a_traceback(tmp_path):
+    nul = str(tmp_path / "run\0.jsonl")
+    assert refused(nul) == f"log={nul!r} is not allowed; a file path (this one holds a NUL character, which no file name can)"
+    long = str(tmp_path / ("x" * 300))
+    assert refused(long) == f"log={long!r} is not allowed; a file path nasbook can write (File name too long)"
+
+
+def test_a_tilde_means_the_home_folder(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "runs").mkdir()
+    run("~/runs/run.jsonl")
+    assert len(read_log(tmp_path / "runs" / "run.jsonl")[1]) == 4 and not (tmp_path / "~").exists()
+
+
+def immutable(path: Path, on: bool) -> bool:
+    """``chattr +i`` / ``-i`` (root on Linux, where the file system supports it); True if it worked."""
+    return subprocess.run(["chattr", "+i" if on else "-i", str(path)], capture_output=True).returncode == 0
+
+
+def test_an_immutable_log_is_refused_before_training_and_kept(tmp_path):
+    log = tmp_path / "run.jsonl"
+    run(log, budget=4, stop=lambda: log.read_text().count("\n") > 2)
+    before = log.read_bytes()
+    try:
+        if not immutable(log, True):
+            pytest.skip("chattr +i is not available here (it needs root and a file system that supports it)")
+        resuming = refused(log, resume=True)
+        starting = refused(log)
+    finally:
+        immutable(log, False)
+    assert resuming == f"log={str(log)!r} is not allowed; a run log nasbook can append to (Operation not permitted)"
+    assert starting == f"log={str(log)!r} is not allowed; a file path nasbook can write (Operation not permitted)"
+    assert log.read_bytes() == before and not (tmp_path / "run.jsonl.bak").exists()

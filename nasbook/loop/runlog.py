@@ -39,6 +39,7 @@ class RunLog:
 
     def __init__(self, path: "str | os.PathLike[str]") -> None:
         self.given = os.fspath(path)
+        path = os.path.expanduser(self.given)  # "~/runs/a.jsonl" means the home folder, as in a shell
         # A symlink is followed: the log, its lock and its backups live beside the file it points
         # to, so two searches reaching one log by different names still share one lock.
         self.path = Path(os.path.realpath(path)) if os.path.islink(path) else Path(path)
@@ -121,15 +122,20 @@ def check_log_path(path: Path, given: str | None = None) -> None:
     """Refuse a log path that is a folder, a special file (a FIFO would block forever), ends with
     a slash (it names a folder), or lies under a regular file. ``given`` is the path as typed."""
     given = str(path) if given is None else given
-    if path.is_dir() or given.endswith(("/", os.sep)):
-        raise fail("log", given, "a file path, not a directory (e.g. 'run.jsonl')")
-    if path.exists() and not stat.S_ISREG(path.stat().st_mode):
-        raise fail("log", given, "a regular file (this is a FIFO, a device or a socket)")
-    for parent in path.absolute().parents:
-        if parent.exists():
-            if not parent.is_dir():
-                raise fail("log", given, f"a path inside a folder ({parent} is a file, not a folder)")
-            break
+    if "\0" in given:
+        raise fail("log", given, "a file path (this one holds a NUL character, which no file name can)")
+    try:
+        if path.is_dir() or given.endswith(("/", os.sep)):
+            raise fail("log", given, "a file path, not a directory (e.g. 'run.jsonl')")
+        if path.exists() and not stat.S_ISREG(path.stat().st_mode):
+            raise fail("log", given, "a regular file (this is a FIFO, a device or a socket)")
+        for parent in path.absolute().parents:
+            if parent.exists():
+                if not parent.is_dir():
+                    raise fail("log", given, f"a path inside a folder ({parent} is a file, not a folder)")
+                break
+    except OSError as err:  # a name too long, a folder that cannot be searched
+        raise fail("log", given, f"a file path nasbook can write ({err.strerror})") from None
 
 
 def existing_kind(path: Path) -> str:
