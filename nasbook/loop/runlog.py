@@ -267,21 +267,41 @@ def read_log(path: "str | os.PathLike[str]") -> tuple[dict[str, Any], list[Trial
     return header, trials, warnings
 
 
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+# What each field of a trial record may hold: (test, what is allowed). A field that is absent
+# takes the Trial's default; anything else no evaluation writes means the log was edited.
+TRIAL_FIELDS: dict[str, tuple[Any, str]] = {
+    "arch": (lambda v: isinstance(v, dict), "an architecture dict"),
+    "status": (lambda v: v in STATUSES, f"one of {STATUSES}"),
+    "val_loss": (lambda v: v is None or (_number(v) and v >= 0),
+                 "a loss is a finite number >= 0, or null for a failure"),
+    "params": (_count, "a parameter count is an integer >= 0"),
+    "steps": (_count, "an integer >= 0"),
+    "seed": (_count, "an integer >= 0"),
+    "step": (lambda v: isinstance(v, int) and not isinstance(v, bool), "an integer"),
+    "seconds": (lambda v: _number(v) and v >= 0, "a finite number of seconds >= 0"),
+    "elapsed": (lambda v: _number(v) and v >= 0, "a finite number of seconds >= 0"),
+    "cached": (lambda v: isinstance(v, bool), "true or false"),
+    "reason": (lambda v: isinstance(v, str), "a string"),
+    "train_curve": (lambda v: isinstance(v, list) and all(x is None or _number(x) for x in v),
+                    "a list of numbers (null where training diverged)"),
+    "val_curve": (lambda v: isinstance(v, dict), "a dict"),
+    "extras": (lambda v: isinstance(v, dict), "a dict"),
+}
+
+
 def check_trial(record: dict[str, Any]) -> Trial:
     """A trial record as a Trial, refusing values no evaluation can produce (an edited log)."""
-    if not isinstance(record.get("arch"), dict):
-        raise ValueError(f"arch={record.get('arch')!r}: not an architecture dict")
-    if record.get("status", "ok") not in STATUSES:
-        raise ValueError(f"status={record.get('status')!r}: not one of {STATUSES}")
-    loss = record.get("val_loss")
-    if loss is not None and (isinstance(loss, bool) or not isinstance(loss, (int, float))
-                             or not math.isfinite(loss) or loss < 0):
-        raise ValueError(f"val_loss={loss!r}: a loss is a finite number >= 0, or null for a failure")
-    size = record.get("params", 0)
-    if isinstance(size, bool) or not isinstance(size, int) or size < 0:
-        raise ValueError(f"params={size!r}: a parameter count is an integer >= 0")
-    if not isinstance(record.get("extras", {}), dict):
-        raise ValueError(f"extras={record.get('extras')!r}: a dict")
+    for name, (allowed, what) in TRIAL_FIELDS.items():
+        if (name in record or name in ("arch", "val_loss")) and not allowed(record.get(name)):
+            raise ValueError(f"{name}={record.get(name)!r}: {what}")
     return Trial.from_dict(record)
 
 
