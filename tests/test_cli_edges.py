@@ -102,3 +102,13 @@ def test_bad_log_paths_are_one_line_in_a_real_process(tmp_path, name, words):
     lines = done.stderr.splitlines()
     assert len(lines) == 1 and f"log={given!r} is not allowed" in lines[0] and words in lines[0], lines
     assert (tmp_path / "notes").read_text() == "my notes\n"
+
+
+def test_a_reader_that_leaves_early_is_no_error():
+    """`nasbook search --json | head -c 0`: stdout closes before nasbook writes; no message, no traceback."""
+    proc = subprocess.Popen([sys.executable, "-m", "nasbook", "search", "--budget", "2", "--protocol", "article",
+                             "--json"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "TQDM_DISABLE": "1"})
+    proc.stdout.close()
+    err = proc.stderr.read()
+    assert proc.wait(NEVER) == 141 and err == ""
