@@ -415,3 +415,28 @@ def test_an_immutable_log_is_refused_before_training_and_kept(tmp_path):
     assert resuming == f"log={str(log)!r} is not allowed; a run log nasbook can append to (Operation not permitted)"
     assert starting == f"log={str(log)!r} is not allowed; a file path nasbook can write (Operation not permitted)"
     assert log.read_bytes() == before and not (tmp_path / "run.jsonl.bak").exists()
+
+
+def test_a_log_that_cannot_be_read_is_refused_with_a_message(tmp_path, monkeypatch):
+    log = tmp_path / "run.jsonl"
+    run(log)
+    if ROOT_USER:  # root reads a 0o000 file anyway: make reading fail as it would for anyone else
+        import builtins
+        import nasbook.loop.runlog as runlog
+
+        def unreadable(path, mode="r", *args, **kwargs):
+            if "r" in mode and "+" not in mode and Path(path) == log:
+                raise PermissionError(13, "Permission denied", str(path))
+            return builtins.open(path, mode, *args, **kwargs)
+
+        monkeypatch.setattr(runlog, "open", unreadable, raising=False)
+    else:
+        log.chmod(0o000)
+    expected = f"log={str(log)!r} is not allowed; a run log nasbook can read (Permission denied)"
+    try:
+        assert refused(log) == refused(log, resume=True) == expected
+        with pytest.raises(NasbookError, match=r"a run log nasbook can read \(Permission denied\)"):
+            read_log(log)
+    finally:
+        log.chmod(0o644)
+    assert not (tmp_path / "run.jsonl.bak").exists()

@@ -39,7 +39,7 @@ from typing import Any, Callable
 
 from nasbook.evaluation.base import BaseEvaluator, WrappingEvaluator
 from nasbook.evaluation.protocols import ALIASES as PROTOCOL_ALIASES
-from nasbook.loop.runlog import json_safe, read_log
+from nasbook.loop.runlog import json_safe, read_bytes, read_log
 from nasbook.strategies.base import MODE_ALIASES, Strategy
 from nasbook.trial import Trial
 from nasbook.validation import NasbookError, fail
@@ -133,7 +133,7 @@ def open_earlier_run(path: "str | os.PathLike[str]", header: dict[str, Any],
     starts a fresh log.
     """
     path = Path(path)
-    if not path.exists() or b"\n" not in path.read_bytes():
+    if not path.exists() or b"\n" not in read_bytes(path):
         return None  # nothing logged yet (or only a half-written header): start afresh
     logged, trials, notes = read_log(path)
     old = is_old(logged.get("params"), strategy)
@@ -190,7 +190,7 @@ def cut_half_line(path: Path) -> bool:
     given the newline a complete last line lacks, so no crash can lose the lines before.
     Returns True if a line was dropped.
     """
-    data = path.read_bytes()
+    data = read_bytes(path)
     if not data or data.endswith(b"\n"):
         return False
     start = data.rfind(b"\n") + 1

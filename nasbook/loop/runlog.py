@@ -143,8 +143,7 @@ def existing_kind(path: Path) -> str:
     (a header and at least one more line) or "not a run log"."""
     if not path.exists() or path.stat().st_size == 0:
         return "nothing"
-    with open(path, "rb") as f:
-        head = f.read(HEADER_BYTES)
+    head = read_bytes(path, HEADER_BYTES)
     first, newline, rest = head.partition(b"\n")
     if not newline:  # one unfinished line: a header cut off mid-write (short), or something else
         cut_header = first.startswith(b'{"kind": "header"') and len(first) < HEADER_BYTES
@@ -156,6 +155,15 @@ def existing_kind(path: Path) -> str:
     if not isinstance(record, dict) or record.get("kind") != "header":
         return "not a run log"
     return "run log" if rest.strip() else "nothing"
+
+
+def read_bytes(path: Path, limit: int = -1) -> bytes:
+    """The first ``limit`` bytes of the file (all with -1); a file that cannot be read is refused."""
+    try:
+        with open(path, "rb") as f:
+            return f.read(limit)
+    except OSError as err:
+        raise fail("log", str(path), f"a run log nasbook can read ({err.strerror})") from None
 
 
 def free_backup_name(path: Path) -> Path:
@@ -230,7 +238,7 @@ def read_log(path: "str | os.PathLike[str]") -> tuple[dict[str, Any], list[Trial
         what = ("this is a directory" if path.is_dir() else "this is a FIFO, a device or a socket"
                 if path.exists() else "there is no such file")
         raise fail("log", str(path), f"the path of an existing run log (.jsonl) ({what})")
-    data = path.read_bytes()
+    data = read_bytes(path)
     lines = data.decode("utf-8-sig", errors="replace").split("\n")
     if lines and lines[-1] == "":
         lines.pop()  # the file ends with a newline, as a complete log does
