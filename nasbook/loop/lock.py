@@ -78,7 +78,7 @@ class LogLock:
                 os.close(fd)  # this process held no lock on the file: closing drops nothing
                 raise self._refusal(owner) from None
             os.ftruncate(fd, 0)
-            os.pwrite(fd, f"pid {os.getpid()} on {socket.gethostname()}".encode(), 0)
+            os.write(fd, f"pid {os.getpid()} on {socket.gethostname()}".encode())  # at offset 0: just opened
             info = os.fstat(fd)
             self.fd, self.key = fd, (info.st_dev, info.st_ino)
             _HELD[self.key] = self
