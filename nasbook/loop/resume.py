@@ -39,7 +39,7 @@ from typing import Any, Callable
 
 from nasbook.evaluation.base import BaseEvaluator, WrappingEvaluator
 from nasbook.evaluation.protocols import ALIASES as PROTOCOL_ALIASES
-from nasbook.loop.runlog import json_safe, read_bytes, read_log
+from nasbook.loop.runlog import HEADER_BYTES, existing_kind, json_safe, not_a_run_log, read_bytes, read_log
 from nasbook.strategies.base import MODE_ALIASES, Strategy
 from nasbook.trial import Trial
 from nasbook.validation import NasbookError, fail
@@ -133,7 +133,10 @@ def open_earlier_run(path: "str | os.PathLike[str]", header: dict[str, Any],
     starts a fresh log.
     """
     path = Path(path)
-    if not path.exists() or b"\n" not in read_bytes(path):
+    kind = existing_kind(path)  # reads at most the first line (a huge file is not read whole)
+    if kind == "not a run log":
+        raise not_a_run_log(path)
+    if kind == "nothing" and (not path.exists() or b"\n" not in read_bytes(path, HEADER_BYTES)):
         return None  # nothing logged yet (or only a half-written header): start afresh
     logged, trials, notes = read_log(path)
     old = is_old(logged.get("params"), strategy)

@@ -271,8 +271,12 @@ def read_log(path: "str | os.PathLike[str]") -> tuple[dict[str, Any], list[Trial
             raise NasbookError(f"{path}: line {number} is not a valid run-log record ({err}); "
                                f"the log is damaged") from None
     if header is None:
-        raise NasbookError(f"{path}: line 1 is not a run-log header; is this a nasbook run log?")
+        raise not_a_run_log(path)
     return header, trials, warnings
+
+
+def not_a_run_log(path: Path) -> NasbookError:
+    return NasbookError(f"{path}: line 1 is not a run-log header; is this a nasbook run log? (it was left as it is)")
 
 
 def _number(value: Any) -> bool:
