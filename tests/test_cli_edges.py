@@ -92,7 +92,7 @@ def make_notes(folder: Path) -> None:
 @pytest.mark.parametrize("name, words", [
     ("sub/", "a file path, not a directory"),
     ("notes/run.jsonl", "is a file, not a folder"),
-    ("notes", "so it was left as it is"),
+    ("notes", "line 1 is not a run-log header: this file holds something else, and was left as it is"),
 ], ids=["trailing slash", "under a file", "not a run log"])
 def test_bad_log_paths_are_one_line_in_a_real_process(tmp_path, name, words):
     make_notes(tmp_path)

@@ -177,7 +177,7 @@ def test_a_file_that_is_not_a_run_log_is_refused_and_left_byte_for_byte(tmp_path
     message = refused(log, resume=resume)
     assert f"{log}" in message and ("is not a run-log header" in message or "left as it is" in message)
     assert log.read_bytes() == content
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["mine.txt", "mine.txt.lock"]  # no backup, no copy
+    assert [p.name for p in tmp_path.iterdir()] == ["mine.txt"]  # no backup, no copy, not even a .lock
 
 
 def test_earlier_run_logs_are_moved_aside_and_no_backup_is_replaced(tmp_path, capsys):

@@ -46,8 +46,14 @@ class RunLog:
         self.lock = LogLock(self.path)
 
     def open(self) -> None:
-        """Check the path and take the lock (refusing, with a message, when another search holds it)."""
+        """Check the path and take the lock (refusing, with a message, when another search holds it).
+
+        A file that is not a run log is refused before the lock is taken, so not even a
+        ``.lock`` file appears beside it (``start()`` checks again, under the lock).
+        """
         check_log_path(self.path, self.given)
+        if existing_kind(self.path) == "not a run log":
+            raise foreign_file(self.path)
         self.lock.acquire()
 
     def close(self) -> None:
@@ -64,8 +70,7 @@ class RunLog:
                             allow_nan=False)
         kind = existing_kind(self.path)
         if kind == "not a run log":
-            raise fail("log", str(self.path), "a new file or a nasbook run log; this file holds something "
-                       "else (its first line is not a run-log header), so it was left as it is")
+            raise foreign_file(self.path)
         note = None
         try:
             if kind == "run log":
@@ -164,6 +169,12 @@ def read_bytes(path: Path, limit: int = -1) -> bytes:
             return f.read(limit)
     except OSError as err:
         raise fail("log", str(path), f"a run log nasbook can read ({err.strerror})") from None
+
+
+def foreign_file(path: Path) -> NasbookError:
+    """The refusal of a file that is not a run log (it is never changed, moved or locked)."""
+    return fail("log", str(path), "a new file or a nasbook run log (line 1 is not a run-log header: this file "
+                "holds something else, and was left as it is)")
 
 
 def free_backup_name(path: Path) -> Path:
