@@ -41,6 +41,8 @@ _HELD: dict[tuple[int, int], "LogLock"] = {}  # (device, inode) of each lock fil
 
 def _forget_in_child() -> None:
     """In a freshly forked child: it holds none of its parent's locks (record locks are not inherited)."""
+    global _GUARD
+    _GUARD = threading.Lock()  # another thread may have held the parent's at the fork
     for lock in _HELD.values():
         if lock.fd is not None:
             os.close(lock.fd)  # only the child's copy: the parent's lock is untouched
