@@ -5,7 +5,8 @@
 
 Human output is a progress bar and a summary; with ``--json`` the last line of stdout is
 one JSON object. A bad argument prints one line to stderr and exits with status 2 —
-never a traceback.
+never a traceback; a missing or unknown command answers with the list of commands and
+what each does. Ctrl-C exits with status 130 (after the partial summary, JSON or not).
 """
 from __future__ import annotations
 
@@ -21,7 +22,23 @@ from nasbook.validation import NasbookError, check_int
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # one line, no usage dump
+        if "invalid choice" in message and commands_of(self):  # an unknown (sub)command
+            message = f"{message.split(' (choose from')[0]}; the commands are {commands_of(self)}"
         self.exit(2, f"nasbook: error: {message}\n")
+
+
+def commands_of(parser: argparse.ArgumentParser) -> str:
+    """What ``parser``'s subcommands are and do, on one line ("" when it has none)."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return ", ".join(f"{a.dest} ({a.help})" for a in action._choices_actions)
+    return ""
+
+
+def missing_command(parser: argparse.ArgumentParser) -> NasbookError:
+    """The one-line answer to a command given without its subcommand (`nasbook`, `nasbook bench`)."""
+    return NasbookError(f"{parser.prog} needs a command: {commands_of(parser)}; "
+                        f"'{parser.prog} COMMAND --help' shows its options")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -29,8 +46,11 @@ def build_parser() -> argparse.ArgumentParser:
     from nasbook.strategies import MODE_ALIASES, MODES, STRATEGIES
     from nasbook.tasks import TASKS
 
+    from nasbook import __version__
+
     parser = _Parser(prog="nasbook", description="Neural Architecture Search you can read.")
-    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    parser.add_argument("--version", action="version", version=f"nasbook {__version__}")
+    commands = parser.add_subparsers(dest="command", parser_class=_Parser)
     s = commands.add_parser("search", help="run a search on a built-in task")
     s.add_argument("--strategy", default="random", choices=sorted(STRATEGIES))
     s.add_argument("--mode", default="default", choices=[*MODES, *MODE_ALIASES],
@@ -73,7 +93,7 @@ def run_search(args: argparse.Namespace) -> int:
     summary = result.summary()
     if args.json:
         print(json.dumps(summary))
-        return 0
+        return 130 if result.interrupted else 0
     print(f"\n{summary['strategy']}/{summary['mode']}: {summary['evaluations']} evaluations "
           f"({summary['cache_hits']} from the cache, {summary['failures']} failed) in {summary['seconds']:.1f} s")
     print(f"best validation loss: {summary['best_val_loss']}")
@@ -101,8 +121,11 @@ COMMANDS = {"search": run_search, "bench": run_bench}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
     try:
+        if args.command is None:
+            raise missing_command(parser)
         return COMMANDS[args.command](args)
     except NasbookError as err:
         print(f"nasbook: error: {err}", file=sys.stderr)
@@ -110,6 +133,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("nasbook: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader of stdout left (`nasbook search | head -1`): not an error to report
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+        return 141  # what a shell reports for a process ended by SIGPIPE
     except OSError as err:  # e.g. --log in a folder that cannot be written
         print(f"nasbook: error: {err.strerror or err}: {err.filename or ''}".rstrip(": "), file=sys.stderr)
         return 1

@@ -226,8 +226,9 @@ CASES = [
 # (arguments after `nasbook`, words the one stderr line must contain). Names in {braces}
 # are the same files as above.
 CLI_CASES = [
-    ([], ["the following arguments are required: command"]),
-    (["fly"], ["invalid choice: 'fly'", "'search'"]),
+    ([], ["nasbook needs a command: search (run a search", "bench (the tabular benchmark"]),
+    (["bench"], ["nasbook bench needs a command: build (train every architecture"]),
+    (["fly"], ["invalid choice: 'fly'", "the commands are search (run a search"]),
     (["search", "--frobnicate"], ["unrecognized arguments: --frobnicate"]),
     (["search", "--budget"], ["--budget", "expected one argument"]),
     (["search", "--budget", "0"], ["budget=0", "an integer from 1 to 10000000"]),

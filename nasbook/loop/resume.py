@@ -39,10 +39,10 @@ from typing import Any, Callable
 
 from nasbook.evaluation.base import BaseEvaluator, WrappingEvaluator
 from nasbook.evaluation.protocols import ALIASES as PROTOCOL_ALIASES
-from nasbook.loop.runlog import json_safe, read_log
+from nasbook.loop.runlog import HEADER_BYTES, existing_kind, json_safe, not_a_run_log, read_bytes, read_log
 from nasbook.strategies.base import MODE_ALIASES, Strategy
 from nasbook.trial import Trial
-from nasbook.validation import NasbookError
+from nasbook.validation import NasbookError, fail
 
 # Header fields that must match for the log to belong to this run (device and version may differ).
 MUST_MATCH = ("strategy", "mode", "seed", "budget", "space", "task", "task_seed", "task_data",
@@ -133,7 +133,10 @@ def open_earlier_run(path: "str | os.PathLike[str]", header: dict[str, Any],
     starts a fresh log.
     """
     path = Path(path)
-    if not path.exists() or b"\n" not in path.read_bytes():
+    kind = existing_kind(path)  # reads at most the first line (a huge file is not read whole)
+    if kind == "not a run log":
+        raise not_a_run_log(path)
+    if kind == "nothing" and (not path.exists() or b"\n" not in read_bytes(path, HEADER_BYTES)):
         return None  # nothing logged yet (or only a half-written header): start afresh
     logged, trials, notes = read_log(path)
     old = is_old(logged.get("params"), strategy)
@@ -186,19 +189,28 @@ def in_todays_terms(header: dict[str, Any], strategy: Strategy) -> dict[str, Any
 def cut_half_line(path: Path) -> bool:
     """Drop a half-written last line (no newline, not valid JSON), so appends start clean.
 
+    The file is changed in place, never rewritten: truncated after its last newline, or
+    given the newline a complete last line lacks, so no crash can lose the lines before.
     Returns True if a line was dropped.
     """
-    data = path.read_bytes()
+    data = read_bytes(path)
     if not data or data.endswith(b"\n"):
         return False
     start = data.rfind(b"\n") + 1
     try:
         json.loads(data[start:])
-        keep = data + b"\n"  # the line was complete but for its newline
+        complete = True  # the line was complete but for its newline
     except ValueError:
-        keep = data[:start]
-    with open(path, "wb") as f:
-        f.write(keep)
-        f.flush()
-        os.fsync(f.fileno())
-    return len(keep) < len(data)
+        complete = False
+    try:
+        with open(path, "r+b") as f:
+            if complete:
+                f.seek(0, os.SEEK_END)
+                f.write(b"\n")
+            else:
+                f.truncate(start)
+            f.flush()
+            os.fsync(f.fileno())
+    except OSError as err:
+        raise fail("log", str(path), f"a run log nasbook can append to ({err.strerror})") from None
+    return not complete

@@ -38,12 +38,22 @@ class RunLog:
     """
 
     def __init__(self, path: "str | os.PathLike[str]") -> None:
-        self.path = Path(path)
+        self.given = os.fspath(path)
+        path = os.path.expanduser(self.given)  # "~/runs/a.jsonl" means the home folder, as in a shell
+        # A symlink is followed: the log, its lock and its backups live beside the file it points
+        # to, so two searches reaching one log by different names still share one lock.
+        self.path = Path(os.path.realpath(path)) if os.path.islink(path) else Path(path)
         self.lock = LogLock(self.path)
 
     def open(self) -> None:
-        """Check the path and take the lock (refusing, with a message, when another search holds it)."""
-        check_log_path(self.path)
+        """Check the path and take the lock (refusing, with a message, when another search holds it).
+
+        A file that is not a run log is refused before the lock is taken, so not even a
+        ``.lock`` file appears beside it (``start()`` checks again, under the lock).
+        """
+        check_log_path(self.path, self.given)
+        if existing_kind(self.path) == "not a run log":
+            raise foreign_file(self.path)
         self.lock.acquire()
 
     def close(self) -> None:
@@ -56,11 +66,11 @@ class RunLog:
         the first free name of ``<path>.bak``, ``<path>.bak2``, ... (the returned note says
         where); a file that is not a nasbook run log is refused, untouched.
         """
-        record = json.dumps({"kind": "header", **json_safe(header)}, allow_nan=False, default=_refuse)
+        record = json.dumps({"kind": "header", **check_storable(json_safe(header), "log header")},
+                            allow_nan=False)
         kind = existing_kind(self.path)
         if kind == "not a run log":
-            raise fail("log", str(self.path), "a new file or a nasbook run log; this file holds something "
-                       "else (its first line is not a run-log header), so it was left as it is")
+            raise foreign_file(self.path)
         note = None
         try:
             if kind == "run log":
@@ -95,17 +105,42 @@ class RunLog:
         os.fsync(f.fileno())
 
 
-def _refuse(value: Any) -> Any:
-    raise fail("log header", value, "values JSON can store (numbers, strings, lists, dicts): the header "
-               "describes the run so that it can be checked and resumed")
+def check_storable(value: Any, where: str) -> Any:
+    """``value`` if JSON can store all of it; else refuse, naming where the first other thing is.
+
+    The header describes the run so that it can be checked and resumed: it is checked before
+    any training, so nothing is trained for a log that could not be written.
+    """
+    if isinstance(value, dict):
+        for key, item in value.items():
+            check_storable(item, f"{where}[{key!r}]")
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            check_storable(item, f"{where}[{i}]")
+    elif not (value is None or isinstance(value, (str, int, float, bool))):
+        raise fail(where, value, "a value JSON can store (a number, a string, a boolean, None, or a "
+                   "list or dict of those), so that the run can be checked and resumed")
+    return value
 
 
-def check_log_path(path: Path) -> None:
-    """Refuse a log path that is a folder or a special file (a FIFO would block forever)."""
-    if path.is_dir():
-        raise fail("log", str(path), "a file path, not a directory (e.g. 'run.jsonl')")
-    if path.exists() and not stat.S_ISREG(path.stat().st_mode):
-        raise fail("log", str(path), "a regular file (this is a FIFO, a device or a socket)")
+def check_log_path(path: Path, given: str | None = None) -> None:
+    """Refuse a log path that is a folder, a special file (a FIFO would block forever), ends with
+    a slash (it names a folder), or lies under a regular file. ``given`` is the path as typed."""
+    given = str(path) if given is None else given
+    if "\0" in given:
+        raise fail("log", given, "a file path (this one holds a NUL character, which no file name can)")
+    try:
+        if path.is_dir() or given.endswith(("/", os.sep)):
+            raise fail("log", given, "a file path, not a directory (e.g. 'run.jsonl')")
+        if path.exists() and not stat.S_ISREG(path.stat().st_mode):
+            raise fail("log", given, "a regular file (this is a FIFO, a device or a socket)")
+        for parent in path.absolute().parents:
+            if parent.exists():
+                if not parent.is_dir():
+                    raise fail("log", given, f"a path inside a folder ({parent} is a file, not a folder)")
+                break
+    except OSError as err:  # a name too long, a folder that cannot be searched
+        raise fail("log", given, f"a file path nasbook can write ({err.strerror})") from None
 
 
 def existing_kind(path: Path) -> str:
@@ -113,11 +148,11 @@ def existing_kind(path: Path) -> str:
     (a header and at least one more line) or "not a run log"."""
     if not path.exists() or path.stat().st_size == 0:
         return "nothing"
-    with open(path, "rb") as f:
-        head = f.read(HEADER_BYTES)
+    head = read_bytes(path, HEADER_BYTES)
     first, newline, rest = head.partition(b"\n")
-    if not newline:  # one unfinished line: a header cut off mid-write, or something else
-        return "nothing" if first.startswith(b'{"kind": "header"') else "not a run log"
+    if not newline:  # one unfinished line: a header cut off mid-write (short), or something else
+        cut_header = first.startswith(b'{"kind": "header"') and len(first) < HEADER_BYTES
+        return "nothing" if cut_header else "not a run log"
     try:
         record = json.loads(first.decode("utf-8-sig"))
     except ValueError:
@@ -125,6 +160,21 @@ def existing_kind(path: Path) -> str:
     if not isinstance(record, dict) or record.get("kind") != "header":
         return "not a run log"
     return "run log" if rest.strip() else "nothing"
+
+
+def read_bytes(path: Path, limit: int = -1) -> bytes:
+    """The first ``limit`` bytes of the file (all with -1); a file that cannot be read is refused."""
+    try:
+        with open(path, "rb") as f:
+            return f.read(limit)
+    except OSError as err:
+        raise fail("log", str(path), f"a run log nasbook can read ({err.strerror})") from None
+
+
+def foreign_file(path: Path) -> NasbookError:
+    """The refusal of a file that is not a run log (it is never changed, moved or locked)."""
+    return fail("log", str(path), "a new file or a nasbook run log (line 1 is not a run-log header: this file "
+                "holds something else, and was left as it is)")
 
 
 def free_backup_name(path: Path) -> Path:
@@ -172,10 +222,17 @@ def json_safe(value: Any) -> Any:
     if isinstance(value, float):
         return value if math.isfinite(value) else None
     if isinstance(value, dict):
-        return {k: json_safe(v) for k, v in value.items()}
+        return {_key(k): json_safe(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [json_safe(v) for v in value]
     return value
+
+
+def _key(key: Any) -> Any:
+    """A dict key JSON can write: numpy scalars as numbers, anything else JSON refuses as text."""
+    if isinstance(key, np.generic):
+        key = key.item()
+    return key if isinstance(key, (str, int, float, bool)) or key is None else repr(key)
 
 
 def read_log(path: "str | os.PathLike[str]") -> tuple[dict[str, Any], list[Trial], list[str]]:
@@ -189,9 +246,10 @@ def read_log(path: "str | os.PathLike[str]") -> tuple[dict[str, Any], list[Trial
     """
     path = Path(path)
     if not path.is_file():
-        raise NasbookError(f"log={str(path)!r} is not allowed; the path of an existing run log (.jsonl) "
-                           f"({'a directory' if path.is_dir() else 'no such file'})")
-    data = path.read_bytes()
+        what = ("this is a directory" if path.is_dir() else "this is a FIFO, a device or a socket"
+                if path.exists() else "there is no such file")
+        raise fail("log", str(path), f"the path of an existing run log (.jsonl) ({what})")
+    data = read_bytes(path)
     lines = data.decode("utf-8-sig", errors="replace").split("\n")
     if lines and lines[-1] == "":
         lines.pop()  # the file ends with a newline, as a complete log does
@@ -224,20 +282,49 @@ def read_log(path: "str | os.PathLike[str]") -> tuple[dict[str, Any], list[Trial
             raise NasbookError(f"{path}: line {number} is not a valid run-log record ({err}); "
                                f"the log is damaged") from None
     if header is None:
-        raise NasbookError(f"{path}: line 1 is not a run-log header; is this a nasbook run log?")
+        raise not_a_run_log(path)
     return header, trials, warnings
+
+
+def not_a_run_log(path: Path) -> NasbookError:
+    return NasbookError(f"{path}: line 1 is not a run-log header; is this a nasbook run log? (it was left as it is)")
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+# What each field of a trial record may hold: (test, what is allowed). A field that is absent
+# takes the Trial's default; anything else no evaluation writes means the log was edited.
+TRIAL_FIELDS: dict[str, tuple[Any, str]] = {
+    "arch": (lambda v: isinstance(v, dict), "an architecture dict"),
+    "status": (lambda v: v in STATUSES, f"one of {STATUSES}"),
+    "val_loss": (lambda v: v is None or (_number(v) and v >= 0),
+                 "a loss is a finite number >= 0, or null for a failure"),
+    "params": (_count, "a parameter count is an integer >= 0"),
+    "steps": (_count, "an integer >= 0"),
+    "seed": (_count, "an integer >= 0"),
+    "step": (lambda v: isinstance(v, int) and not isinstance(v, bool), "an integer"),
+    "seconds": (lambda v: _number(v) and v >= 0, "a finite number of seconds >= 0"),
+    "elapsed": (lambda v: _number(v) and v >= 0, "a finite number of seconds >= 0"),
+    "cached": (lambda v: isinstance(v, bool), "true or false"),
+    "reason": (lambda v: isinstance(v, str), "a string"),
+    "train_curve": (lambda v: isinstance(v, list) and all(x is None or _number(x) for x in v),
+                    "a list of numbers (null where training diverged)"),
+    "val_curve": (lambda v: isinstance(v, dict), "a dict"),
+    "extras": (lambda v: isinstance(v, dict), "a dict"),
+}
 
 
 def check_trial(record: dict[str, Any]) -> Trial:
     """A trial record as a Trial, refusing values no evaluation can produce (an edited log)."""
-    if not isinstance(record.get("arch"), dict):
-        raise ValueError(f"arch={record.get('arch')!r}: not an architecture dict")
-    if record.get("status", "ok") not in STATUSES:
-        raise ValueError(f"status={record.get('status')!r}: not one of {STATUSES}")
-    loss = record.get("val_loss")
-    if loss is not None and (isinstance(loss, bool) or not isinstance(loss, (int, float))
-                             or not math.isfinite(loss) or loss < 0):
-        raise ValueError(f"val_loss={loss!r}: a loss is a finite number >= 0, or null for a failure")
+    for name, (allowed, what) in TRIAL_FIELDS.items():
+        if (name in record or name in ("arch", "val_loss")) and not allowed(record.get(name)):
+            raise ValueError(f"{name}={record.get(name)!r}: {what}")
     return Trial.from_dict(record)
 
 

@@ -22,8 +22,9 @@ from nasbook.tabular.table import DEFAULT_PATH
 
 
 def add_parser(commands: "argparse._SubParsersAction") -> None:
-    b = commands.add_parser("bench", help="the tabular benchmark (every architecture, trained)")
-    sub = b.add_subparsers(dest="bench_command", required=True, parser_class=type(b))
+    b = commands.add_parser("bench", help="the tabular benchmark: every architecture, trained")
+    sub = b.add_subparsers(dest="bench_command", parser_class=type(b))  # none: run_bench lists them
+    b.set_defaults(bench_parser=b)
     build = sub.add_parser("build", help="train every architecture with several seeds and save the table")
     build.add_argument("--out", default=str(DEFAULT_PATH), help="where to write the .npz table")
     build.add_argument("--seeds", type=int, default=len(BENCH_SEEDS), help="training seeds per architecture")
@@ -34,6 +35,10 @@ def add_parser(commands: "argparse._SubParsersAction") -> None:
 
 
 def run_bench(args: argparse.Namespace) -> int:
+    if args.bench_command is None:  # a bare `nasbook bench`: say what its subcommands do
+        from nasbook.cli import missing_command
+
+        raise missing_command(args.bench_parser)
     seeds = tuple(range(check_int("--seeds", args.seeds, minimum=1)))
     space = SearchSpace()
     limit = space.size if args.limit is None else check_int("--limit", args.limit, 1, space.size)
