@@ -75,7 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def run_search(args: argparse.Namespace) -> int:
     from nasbook.evaluation.training import Evaluator
-    from nasbook.evaluation.executors import local_pool
+    from nasbook.evaluation.executors import MAX_WORKERS, local_pool
     from nasbook.loop.outer import search
     from nasbook.strategies import make_strategy
 
@@ -84,7 +84,7 @@ def run_search(args: argparse.Namespace) -> int:
     evaluator = Evaluator(task=args.task, protocol=args.protocol, device=args.device)
     if not args.json:
         print(evaluator.describe())
-    workers = check_int("workers", args.workers, minimum=0)
+    workers = check_int("workers", args.workers, minimum=0, maximum=MAX_WORKERS)
     strategy = make_strategy(args.strategy, mode=args.mode,  # random: several proposals per ask
                              **({"batch_size": 4 * workers} if workers and args.strategy == "random" else {}))
     with (local_pool(workers) if workers else nullcontext()) as executor:

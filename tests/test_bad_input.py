@@ -226,6 +226,7 @@ CASES = [
 # (arguments after `nasbook`, words the one stderr line must contain). Names in {braces}
 # are the same files as above.
 CLI_CASES = [
+    (["search", "--workers", "100000"], ["workers=100000", "an integer from 0 to 1024"]),
     ([], ["nasbook needs a command: search (run a search", "bench (the tabular benchmark"]),
     (["bench"], ["nasbook bench needs a command: build (train every architecture"]),
     (["fly"], ["invalid choice: 'fly'", "the commands are search (run a search"]),
@@ -241,7 +242,7 @@ CLI_CASES = [
     (["search", "--protocol", "slow"], ["--protocol", "invalid choice: 'slow'", "'default'"]),
     (["search", "--device", "tpu"], ["device='tpu'", "'cpu', 'cuda'"]),
     (["search", "--device", "cuda:99"], ["device='cuda:99'", "GPU"]),
-    (["search", "--workers", "-1"], ["workers=-1", "an integer >= 0"]),
+    (["search", "--workers", "-1"], ["workers=-1", "an integer from 0 to 1024"]),
     (["search", "--resume"], ["--resume needs --log FILE"]),
     (["search", "--log", "/proc/no/run.jsonl"], ["log='/proc/no/run.jsonl'", "a file path nasbook can write"]),
     (["search", "--log", "{folder}"], ["a file path, not a directory"]),

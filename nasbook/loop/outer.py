@@ -88,13 +88,13 @@ def search(strategy: "str | Strategy" = "random", *, mode: str | None = None,
     set_up(strategy, space, seed, evaluator, budget.total)
     header = run_header(strategy, space, evaluator, budget.total, seed)
     runlog = RunLog(log) if log is not None else None
-    earlier, notes = open_log(runlog, header, strategy, resume)  # one writer; nothing overwritten
-    recorder = Recorder(strategy, budget.total, runlog, callback, bool(progress),
-                        elapsed=earlier.elapsed if earlier is not None else 0.0)
-    if earlier is not None:  # resuming: logged trials are served, not retrained
-        evaluator = ResumingEvaluator(evaluator, earlier, on_logged=recorder.record_logged)
-    interrupted = False
+    recorder = Recorder(strategy, budget.total, runlog, callback, bool(progress))  # it closes the log, always
+    interrupted, notes = False, []
     try:
+        earlier, notes = open_log(runlog, header, strategy, resume)  # one writer; nothing overwritten
+        recorder.begin(elapsed=earlier.elapsed if earlier is not None else 0.0)  # the clock, the progress bar
+        if earlier is not None:  # resuming: logged trials are served, not retrained
+            evaluator = ResumingEvaluator(evaluator, earlier, on_logged=recorder.record_logged)
         if not should_stop():  # asked first: a stop() that cannot answer True/False is refused before any training
             budget.charge(strategy.prepare(), by=f"{type(strategy).__name__}.prepare()")  # e.g. DARTS' supernet
         while not should_stop() and budget.remaining > 0:

@@ -27,18 +27,27 @@ class Recorder:
         runlog: where live trials are appended, or None.
         callback: ``callback(trial, strategy)`` after every trial, or None.
         progress: show a progress bar.
-        elapsed: seconds already spent by an earlier run this one continues (the clock goes on).
+
+    The loop makes the recorder before it opens the run log, so that :meth:`close` always
+    releases the log's lock; :meth:`begin` starts the clock and the progress bar once the log
+    is open.
     """
 
     def __init__(self, strategy: Any, budget: int, runlog: RunLog | None = None,
-                 callback: Callable[[Trial, Any], None] | None = None, progress: bool = True,
-                 elapsed: float = 0.0) -> None:
+                 callback: Callable[[Trial, Any], None] | None = None, progress: bool = True) -> None:
         self.strategy, self.runlog, self.callback = strategy, runlog, callback
+        self.budget, self.progress = budget, progress
         self.trials: list[Trial] = []
         self.resumed = 0  # trials served from the log of an earlier run
         self.best = math.inf  # the best score so far, for the progress bar
+        self.start = time.perf_counter()
+        self.bar: Any = None
+
+    def begin(self, elapsed: float = 0.0) -> None:
+        """Start the clock (``elapsed``: seconds an earlier run this one continues had spent) and the bar."""
         self.start = time.perf_counter() - elapsed
-        self.bar = tqdm(total=budget, desc=f"{strategy.name}/{strategy.mode}", disable=not progress, leave=True)
+        self.bar = tqdm(total=self.budget, desc=f"{self.strategy.name}/{self.strategy.mode}",
+                        disable=not self.progress, leave=True)
 
     @property
     def seconds(self) -> float:
@@ -68,6 +77,7 @@ class Recorder:
 
     def close(self) -> None:
         """The search has ended: close the progress bar and release the run log's lock."""
-        self.bar.close()
+        if self.bar is not None:
+            self.bar.close()
         if self.runlog is not None:
             self.runlog.close()
