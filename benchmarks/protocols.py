@@ -1,4 +1,4 @@
-"""Why the default protocol: the same architectures trained under `seed` and `default`.
+"""Why the default protocol: the same architectures trained under `article` and `default`.
 
 For a handful of architectures of the article's space, train each under both protocols
 with several seeds and print the validation MSE (mean ± std over seeds) and the seconds per
@@ -28,8 +28,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=3)
     args = parser.parse_args()
-    evaluators = {p: Evaluator(protocol=p, device="cpu", cache=False) for p in ("seed", "default")}
-    print(f"{'architecture':<44} {'seed protocol: MSE':>22} {'s/eval':>7} {'default protocol: MSE':>24} {'s/eval':>7}")
+    evaluators = {p: Evaluator(protocol=p, device="cpu", cache=False) for p in ("article", "default")}
+    print(f"{'architecture':<44} {'article protocol: MSE':>22} {'s/eval':>7} {'default protocol: MSE':>24} {'s/eval':>7}")
     for arch in ARCHS:
         name = "{num_hidden_layers}x{hidden_layer_size} {activation_function} {optimizer} lr={learning_rate} p={dropout_rate}".format(**arch)
         row = f"{name:<44}"

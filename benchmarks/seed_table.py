@@ -2,7 +2,7 @@
 
 The article reports one run each: RL 0.2744 (5 episodes), EA 0.1498 (population 10 × 5
 generations), DARTS 3.6725 (50 supernet epochs). This script runs each strategy at those
-budgets on the ``synthetic`` task with the article's inner loop (the ``seed`` protocol: 10
+budgets on the ``synthetic`` task with the article's inner loop (the ``article`` protocol: 10
 full-batch epochs per evaluation), in ``article`` mode (the article's strategy) and in
 ``default`` mode (the careful one) at the same budget, over ``--seeds`` seeds, and prints
 mean ± std of the best validation MSE and of the wall-clock seconds.

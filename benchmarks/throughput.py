@@ -2,7 +2,7 @@
 
     python benchmarks/throughput.py [--json] [--device cpu|cuda|auto] [--threads N] [--archs 40]
 
-Workloads, all at the article's ``seed`` protocol (10 full-batch epochs on ``synthetic``):
+Workloads, all at the article's ``article`` protocol (10 full-batch epochs on ``synthetic``):
 
 (a) ``plain``   – a fixed, seeded list of 40 architectures from the article's space, each
     trained by a plain one-by-one PyTorch loop like the article's ``evaluate_architecture``
