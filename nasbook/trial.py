@@ -7,8 +7,11 @@ through JSON (``to_dict`` / ``from_dict``), so the run log on disk is the truth.
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Mapping
+
+from nasbook.validation import fail
 
 STATUSES = ("ok", "diverged", "failed")
 
@@ -40,6 +43,9 @@ class Trial:
     def __post_init__(self) -> None:
         if self.status not in STATUSES:
             raise ValueError(f"status={self.status!r} is not allowed; one of {STATUSES}")
+        if self.val_loss is not None and (isinstance(self.val_loss, (str, bytes, bool))
+                                          or not isinstance(self.val_loss, numbers.Real)):
+            raise fail("Trial.val_loss", self.val_loss, "a number (the validation loss) or None")
         if self.status == "ok" and (self.val_loss is None or not math.isfinite(self.val_loss)):
             self.status, self.reason = "diverged", self.reason or f"validation loss is {self.val_loss}"
         if self.status != "ok":

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 import torch
 
-from nasbook import Evaluator, NasbookError, Protocol, SearchSpace, Task, make_task, read_log, search
+from nasbook import Evaluator, NasbookError, Protocol, SearchSpace, Task, Trial, make_task, read_log, search
 from nasbook.cli import main
 from nasbook.strategies import STRATEGIES, Evolution, RandomSearch, make_strategy
 from nasbook.evaluation.toy import ToyEvaluator
@@ -201,6 +201,8 @@ CASES = [
      ["y_train.shape=(5, 2)", "1-D array of class labels"]),
     # run logs
     ("run log", "read_log(folder / 'missing.jsonl')", ["missing.jsonl", "an existing run log", "no such file"]),
+    ("run log", "read_log(5)", ["log=5", "the path of an existing run log"]),
+    ("trial", "Trial(arch={}, val_loss='0.3')", ["Trial.val_loss='0.3'", "a number (the validation loss) or None"]),
     ("run log", "read_log(folder)", ["an existing run log", "a directory"]),
     ("run log", "read_log(csv_file)", ["line 1 is not a run-log header", "nasbook run log"]),
     ("run log", "read_log(broken_log)", ["line 3 is not a valid run-log record", "damaged"]),
@@ -306,7 +308,7 @@ def namespace(files):
     stopped_pool = ThreadPoolExecutor(1)
     stopped_pool.shutdown()
     return {**files, "local_pool": local_pool, "stopped_pool": stopped_pool, "ToyEvaluator": ToyEvaluator,
-            "SearchSpace": SearchSpace, "Evaluator": Evaluator, "Task": Task, "Protocol": Protocol,
+            "SearchSpace": SearchSpace, "Trial": Trial, "Evaluator": Evaluator, "Task": Task, "Protocol": Protocol,
             "make_task": make_task, "make_strategy": make_strategy, "search": search, "read_log": read_log, "RandomSearch": RandomSearch,
             "Evolution": Evolution, "STRATEGIES": STRATEGIES, "SearchDashboard": SearchDashboard, "press_run": press_run,
             "edit_space": edit_space, "space": SearchSpace(), "toy": ToyEvaluator(), "A": A, "X": X,

@@ -300,8 +300,9 @@ class Scores(BaseEvaluator):
 @pytest.mark.parametrize("loss", [-0.5, True, np.float64(-1e-9)])
 def test_an_impossible_loss_is_refused_before_it_is_logged_or_wins(loss, tmp_path):
     log = tmp_path / "run.jsonl"
-    with pytest.raises(NasbookError, match=rf"Scores gave a trial with val_loss={re.escape(repr(loss))} .*a validation loss is a "
-                                           r"number >= 0"):
+    message = (r"Trial.val_loss=True is not allowed; a number \(the validation loss\) or None" if loss is True
+               else rf"Scores gave a trial with val_loss={re.escape(repr(loss))} .*a validation loss is a number >= 0")
+    with pytest.raises(NasbookError, match=message):  # a bool is refused by Trial itself, the rest by the loop
         run(evaluator=Scores(loss), log=log)
     assert read_log(log)[1] == []  # nothing the reader would refuse was written
 

@@ -244,6 +244,8 @@ def read_log(path: "str | os.PathLike[str]") -> tuple[dict[str, Any], list[Trial
     trial with an impossible value such as a negative loss — means the file was damaged or
     edited, and is refused with the line number and what is wrong.
     """
+    if not isinstance(path, (str, os.PathLike)) or not str(path).strip():
+        raise fail("log", path, "the path of an existing run log (a str or pathlib.Path)")
     path = Path(path)
     if not path.is_file():
         what = ("this is a directory" if path.is_dir() else "this is a FIFO, a device or a socket"
