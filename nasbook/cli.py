@@ -1,6 +1,6 @@
 """The ``nasbook`` command line.
 
-    nasbook search --strategy random --budget 20 --seed 0 [--task synthetic]
+    nasbook search --strategy random|FILE.py:ClassName --budget 20 --seed 0 [--task synthetic]
                    [--protocol article|default] [--device auto] [--log FILE] [--json] [--workers N]
 
 Human output is a progress bar and a summary; with ``--json`` the last line of stdout is
@@ -17,7 +17,7 @@ import sys
 from contextlib import nullcontext
 from typing import Sequence
 
-from nasbook.validation import NasbookError, check_int
+from nasbook.validation import NasbookError, check_int, fail
 
 
 class _Parser(argparse.ArgumentParser):
@@ -52,7 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"nasbook {__version__}")
     commands = parser.add_subparsers(dest="command", parser_class=_Parser)
     s = commands.add_parser("search", help="run a search on a built-in task")
-    s.add_argument("--strategy", default="random", choices=sorted(STRATEGIES))
+    s.add_argument("--strategy", default="random",
+                   help=f"one of {', '.join(sorted(STRATEGIES))}, or FILE.py:ClassName (your own Strategy subclass)")
     s.add_argument("--mode", default="default", choices=[*MODES, *MODE_ALIASES],
                    help="'article' = the article's version ('seed' is its old name), 'default' = the careful one")
     s.add_argument("--budget", type=int, default=20, help="number of evaluations")
@@ -81,12 +82,12 @@ def run_search(args: argparse.Namespace) -> int:
 
     if args.resume and not args.log:
         raise NasbookError("--resume needs --log FILE: the run log of the search to continue")
+    workers = check_int("workers", args.workers, minimum=0, maximum=MAX_WORKERS)
+    strategy = make_strategy(strategy_of(args.strategy), mode=args.mode,  # random: several proposals per ask
+                             **({"batch_size": 4 * workers} if workers and args.strategy == "random" else {}))
     evaluator = Evaluator(task=args.task, protocol=args.protocol, device=args.device)
     if not args.json:
         print(evaluator.describe())
-    workers = check_int("workers", args.workers, minimum=0, maximum=MAX_WORKERS)
-    strategy = make_strategy(args.strategy, mode=args.mode,  # random: several proposals per ask
-                             **({"batch_size": 4 * workers} if workers and args.strategy == "random" else {}))
     with (local_pool(workers) if workers else nullcontext()) as executor:
         result = search(strategy, budget=args.budget, seed=args.seed, evaluator=evaluator,
                         log=args.log, progress=not args.json, resume=args.resume, executor=executor)
@@ -109,6 +110,19 @@ def run_search(args: argparse.Namespace) -> int:
         print("interrupted: the finished trials are kept" +
               ("; add --resume to the same command to continue" if args.log else ""))
     return 130 if result.interrupted else 0
+
+
+def strategy_of(value: str) -> "str | type":
+    """``--strategy``'s value: a built-in name, or the class a ``FILE.py:ClassName`` names
+    (loaded and checked as the assignment kit loads a submission: nasbook.strategies.loading)."""
+    from nasbook.strategies import STRATEGIES
+    from nasbook.strategies.loading import FORMS, load_strategy_class
+
+    if ":" in value:
+        return load_strategy_class(value, field="--strategy")
+    if value not in STRATEGIES:
+        raise fail("--strategy", value, f"one of {', '.join(map(repr, sorted(STRATEGIES)))}, or {FORMS}")
+    return value
 
 
 def run_bench(args: argparse.Namespace) -> int:

@@ -10,36 +10,14 @@ cannot be loaded. The file is *run* to load the class: only grade code you would
 from __future__ import annotations
 
 import argparse
-import importlib
-import importlib.util
 import json
 import sys
 import traceback
-from pathlib import Path
-from typing import Any, Sequence
+from typing import Sequence
 
-from nasbook.validation import NasbookError, fail
 from nasbook.assignments.checker import check_strategy
-
-
-def load_class(target: str) -> Any:
-    """``path/to/file.py:Name`` or ``package.module:Name`` -> the object it names."""
-    where, _, name = target.rpartition(":")
-    if not where or not name:
-        raise fail("target", target, "FILE.py:ClassName or package.module:ClassName")
-    if where.endswith(".py"):
-        path = Path(where)
-        if not path.is_file():
-            raise fail("target", target, "an existing .py file before the ':'")
-        spec = importlib.util.spec_from_file_location(f"submission_{path.stem}", path)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[spec.name] = module  # dataclasses and pickling look modules up by name
-        spec.loader.exec_module(module)
-    else:
-        module = importlib.import_module(where)
-    if not hasattr(module, name):
-        raise fail("target", target, f"a name defined in {where} (it has no {name!r})")
-    return getattr(module, name)
+from nasbook.strategies.loading import load_class  # shared with `nasbook search --strategy FILE.py:Class`
+from nasbook.validation import NasbookError, fail
 
 
 def main(argv: Sequence[str] | None = None) -> int:

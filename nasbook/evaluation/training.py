@@ -85,6 +85,10 @@ class Evaluator(BaseEvaluator):
     # -- the inner loop itself ----------------------------------------------------------
     def train(self, arch: dict[str, Any], seed: int) -> Trial:
         """Train a fresh network for ``arch`` from ``seed`` and score it (no cache)."""
+        return self.fit(arch, seed)[0]
+
+    def fit(self, arch: dict[str, Any], seed: int) -> tuple[Trial, nn.Module]:
+        """:meth:`train`, returning the trained network too (``result.best_model()`` takes it away)."""
         task, protocol, device = self.task, self.protocol, self.device
         start = time.perf_counter()
         model = self.family.build(arch, task, seed).to(device)
@@ -122,7 +126,7 @@ class Evaluator(BaseEvaluator):
             status, reason = "diverged", f"validation loss is {val_loss}"
         return Trial(arch=arch, val_loss=val_loss, status=status, reason=reason, train_curve=train_curve,
                      val_curve=val_curve, params=count_parameters(model), steps=steps, seed=seed,
-                     seconds=time.perf_counter() - start)
+                     seconds=time.perf_counter() - start), model
 
     @staticmethod
     @torch.no_grad()

@@ -30,6 +30,7 @@ from nasbook.loop.recorder import Recorder
 from nasbook.loop.result import SearchResult
 from nasbook.loop.resume import EarlierRun, ResumingEvaluator, open_earlier_run
 from nasbook.loop.runlog import RunLog
+from nasbook.loop.winner import setting_of
 from nasbook.spaces.mlp import MLP_FAMILY
 from nasbook.spaces.space import SearchSpace, as_space
 from nasbook.strategies import Strategy, make_strategy
@@ -83,6 +84,7 @@ def search(strategy: "str | Strategy" = "random", *, mode: str | None = None,
     strategy = make_strategy(strategy, mode=mode)
     check_built(strategy)
     evaluator = make_evaluator(evaluator, space, task, protocol, device, executor)
+    setting = setting_of(evaluator)  # what result.best_model() retrains the winner with
     should_stop = StopCheck(stop)
 
     set_up(strategy, space, seed, evaluator, budget.total)
@@ -111,7 +113,8 @@ def search(strategy: "str | Strategy" = "random", *, mode: str | None = None,
                         trials=recorder.trials, seconds=recorder.seconds, device=header["device"],
                         trace=strategy.trace, extra_steps=budget.charged.steps,
                         charged_evaluations=budget.charged.evaluations, interrupted=interrupted,
-                        log_path=None if log is None else str(log), resumed=recorder.resumed, notes=notes)
+                        log_path=None if log is None else str(log), resumed=recorder.resumed, notes=notes,
+                        setting=setting)
 
 
 def make_evaluator(evaluator: BaseEvaluator | None, space: SearchSpace, task: Any, protocol: Any, device: Any,

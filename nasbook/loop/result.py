@@ -44,6 +44,7 @@ class SearchResult:
     log_path: str | None = None
     resumed: int = 0  # trials replayed from the run log of an earlier, interrupted run
     notes: list[str] = field(default_factory=list)  # what resuming reported (e.g. a cut-off line)
+    setting: Any = field(default=None, compare=False, repr=False)  # how trials were trained (loop.winner)
 
     @property
     def best(self) -> Trial | None:
@@ -78,6 +79,20 @@ class SearchResult:
     def best_so_far(self) -> list[float]:
         """Best score after each trial (``inf`` until the first success)."""
         return list(itertools.accumulate((t.score for t in self.trials), min))
+
+    def best_model(self, task: Any = None, train: bool = True, device: Any = "cpu") -> "Any":
+        """The best architecture as a plain ``torch.nn.Module`` (``torch.nn`` classes only), trained
+        under the search's protocol (``train=True``); ``task=`` names the task when the search had
+        none (a lookup table). See :mod:`nasbook.loop.winner`."""
+        from nasbook.loop.winner import best_model
+
+        return best_model(self, task=task, train=train, device=device)
+
+    def export(self, path: Any, task: Any = None) -> "Any":
+        """Write the best architecture as standalone PyTorch source (``build_model()``, ``train()``)."""
+        from nasbook.loop.winner import export
+
+        return export(self, path, task=task)
 
     def to_frame(self) -> "Any":
         return trials_frame(self.trials)

@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Any, Mapping
 import torch
 from torch import nn
 
-from nasbook.validation import fail
+from nasbook.validation import NasbookError, fail
 
 if TYPE_CHECKING:  # only for type hints: tasks do not depend on families
     from nasbook.tasks import Task
@@ -89,6 +89,24 @@ class ModelFamily(ABC):
             self.check_key(key, "arch key")
         return {key: self.check_value(key, arch[key], "arch") if key in arch else self.defaults[key]
                 for key in self.rules}
+
+    # -- taking the winner away (result.best_model(), result.export()) --------------------
+    def to_plain(self, model: nn.Module) -> nn.Module:
+        """``model`` (built by :meth:`build`) as a network of ``torch.nn`` classes only, same weights.
+
+        A family that cannot do this yet refuses by name; the MLP family can."""
+        raise NasbookError(f"the {self.name} family cannot export its networks as plain PyTorch yet "
+                           f"(it has no to_plain()); only the mlp family can, so far")
+
+    def plain_module(self, arch: Mapping[str, Any], task: "Task", seed: int = 0) -> nn.Module:
+        """A fresh network for ``arch`` (the weights :meth:`build` draws from ``seed``), of ``torch.nn`` classes only."""
+        return self.to_plain(self.build(arch, task, seed))
+
+    def source(self, arch: Mapping[str, Any], task: "Task") -> str:
+        """Python source of a ``build_model()`` for ``arch`` on ``task`` that imports only torch
+        (see :mod:`nasbook.spaces.export`); a family that cannot, refuses by name."""
+        raise NasbookError(f"the {self.name} family cannot write its networks as PyTorch source yet "
+                           f"(it has no source()); only the mlp family can, so far")
 
     def stack_key(self, arch: Mapping[str, Any]) -> tuple | None:
         """Architectures with the same key can be trained as one stacked network

@@ -26,6 +26,7 @@ without touching PyTorch's global random state:
 """
 from __future__ import annotations
 
+import copy
 import math
 from typing import TYPE_CHECKING, Any, Mapping
 
@@ -100,6 +101,32 @@ class MLPFamily(ModelFamily):
     def make_optimizer(self, arch: Mapping[str, Any], params: Any) -> torch.optim.Optimizer:
         """The optimiser and learning rate the architecture names (PyTorch's defaults otherwise)."""
         return OPTIMIZER_CLASSES[arch["optimizer"]](params, lr=float(arch["learning_rate"]))
+
+    def to_plain(self, model: nn.Module) -> nn.Sequential:
+        """The :class:`MLP` as ``nn.Sequential(Flatten, [Linear, activation, Dropout] × n, Linear)``,
+        its weights copied: in eval mode it computes exactly what ``model`` computes."""
+        if not isinstance(model, MLP):
+            raise fail("model", type(model).__name__, "an MLP built by the mlp family")
+        hidden, head = copy.deepcopy(model.hidden), copy.deepcopy(model.head)  # nn.Linear already
+        layers: list[nn.Module] = [nn.Flatten()]
+        for layer in hidden:
+            layers += [layer, type(model.activation)()]
+            if model.dropout_rate > 0:
+                layers.append(nn.Dropout(model.dropout_rate))
+        return nn.Sequential(*layers, head)
+
+    def source(self, arch: Mapping[str, Any], task: "Task") -> str:
+        """The ``build_model()`` source of :meth:`to_plain`'s network (nn.Linear's own initialisation)."""
+        lines = ["        nn.Flatten(),"]
+        sizes = [task.in_features] + [int(arch["hidden_layer_size"])] * int(arch["num_hidden_layers"])
+        for a, b in zip(sizes[:-1], sizes[1:]):
+            lines += [f"        nn.Linear({a}, {b}),", f"        nn.{arch['activation_function']}(),"]
+            if float(arch["dropout_rate"]) > 0:
+                lines.append(f"        nn.Dropout({float(arch['dropout_rate'])!r}),")
+        lines.append(f"        nn.Linear({sizes[-1]}, {task.out_features}),")
+        return ("def build_model() -> nn.Module:\n"
+                '    """The network, freshly initialised (PyTorch\'s default initialisation)."""\n'
+                "    return nn.Sequential(\n" + "\n".join(lines) + "\n    )\n")
 
     def stack_key(self, arch: Mapping[str, Any]) -> tuple:
         """Same depth, width and activation: same layer shapes, so they can be stacked."""
