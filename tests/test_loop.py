@@ -103,7 +103,7 @@ def test_darts_trains_its_supernet_in_prepare_and_refuses_a_budget_too_small():
     cost = strategy.prepare()
     assert cost == Cost(evaluations=5.0, steps=50) and len(strategy.trace) == 25
     assert strategy.ask() == [strategy.chosen]
-    with pytest.raises(NasbookError, match="budget=1 is not allowed; enough for DARTS' supernet"):
+    with pytest.raises(NasbookError, match="budget=1 is not allowed; at least 2: DARTS' supernet"):
         search("darts", space=SPACE, evaluator=tiny_evaluator(), budget=1, progress=False)
 
 

@@ -118,9 +118,10 @@ class DARTS(Strategy):
         self.asked_chosen = False
         self.followups: list[Arch] = []
         if budget is not None and math.floor(budget - self.planned_cost()) < 1:
-            raise fail("budget", budget, f"enough for DARTS' supernet ({self.supernet_epochs()} epochs cost "
-                       f"{self.planned_cost():g} evaluations) plus one retraining of its choice: give a "
-                       f"larger budget, or fewer epochs")
+            epochs = self.supernet_epochs()
+            raise fail("budget", budget, f"at least {math.ceil(self.planned_cost()) + 1}: DARTS' supernet "
+                       f"({epochs} epoch{'s' if epochs != 1 else ''}) costs {self.planned_cost():g} "
+                       f"evaluations, and one retraining of its choice costs 1 more (or pass fewer epochs=)")
 
     def planned_cost(self) -> float:
         """What the supernet will cost, in evaluations (less if it diverges and stops early)."""
