@@ -94,11 +94,17 @@ def check_callback(callback: Any) -> None:
 
 def check_evaluate_many(evaluator: BaseEvaluator) -> None:
     """An evaluator's own ``evaluate_many`` takes what the loop passes it."""
+    check_accepts(evaluator.evaluate_many, ([], 0), {"on_trial": None, "should_stop": None},
+                  f"{type(evaluator).__name__}.evaluate_many must accept (archs, seed, on_trial=None, "
+                  f"should_stop=None), as BaseEvaluator.evaluate_many does; search() passes all four")
+
+
+def check_accepts(method: Any, args: tuple, kwargs: dict[str, Any], message: str) -> None:
+    """Refuse, with ``message``, a method whose signature cannot take ``args`` and ``kwargs``."""
     try:
-        inspect.signature(evaluator.evaluate_many).bind([], 0, on_trial=None, should_stop=None)
+        inspect.signature(method).bind(*args, **kwargs)
     except TypeError:
-        raise NasbookError(f"{type(evaluator).__name__}.evaluate_many must accept (archs, seed, on_trial=None, "
-                           f"should_stop=None), as BaseEvaluator.evaluate_many does; search() passes all four") from None
+        raise NasbookError(message) from None
     except ValueError:  # no signature to read
         pass
 
@@ -117,13 +123,9 @@ SET_BY_SETUP = ("space", "seed", "rng", "trace")  # what Strategy.setup gives ev
 
 def check_setup_signature(strategy: Any, with_budget: bool) -> None:
     """A strategy's ``setup`` takes what the loop passes it."""
-    try:
-        inspect.signature(strategy.setup).bind(None, 0, None, **({"budget": 1} if with_budget else {}))
-    except TypeError:
-        raise NasbookError(f"{type(strategy).__name__}.setup must accept (space, seed, evaluator=None, budget=None), "
-                           f"as Strategy.setup does; search() calls it with those") from None
-    except ValueError:  # no signature to read
-        pass
+    check_accepts(strategy.setup, (None, 0, None), {"budget": 1} if with_budget else {},
+                  f"{type(strategy).__name__}.setup must accept (space, seed, evaluator=None, budget=None), "
+                  f"as Strategy.setup does; search() calls it with those")
 
 
 def check_set_up(strategy: Any) -> None:
