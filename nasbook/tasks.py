@@ -8,7 +8,9 @@ Built-in tasks, none downloaded:
 
 * ``synthetic`` – the 1-D regression the article's experiments imply. Exactly
   ``x ~ U(-3, 3)``, ``y = sin(2x) + 0.5x + 0.1·noise``, n = 1000, first 80 % train,
-  last 20 % validation. Fixed so results compare across tools.
+  last 20 % validation, plus 200 held-out test rows drawn after them from the same
+  generator (so the training and validation rows are those of every earlier version).
+  Fixed so results compare across tools.
 * ``diabetes`` – scikit-learn's bundled regression set (442 patients, 10 features),
   standardised with training-split statistics only.
 * ``digits`` – scikit-learn's bundled 8×8 digits, 10 classes, cross-entropy loss.
@@ -59,10 +61,13 @@ class Task:
             return int(max(self.y_train.max(), self.y_val.max()).item()) + 1
         return int(self.y_train.shape[1])
 
-    def fingerprint(self) -> str:
-        """A short hash of the data, so a run log can tell whether it was written on this data."""
+    def fingerprint(self, with_test: bool = False) -> str:
+        """A short hash of the data a search sees (training and validation splits), so a run
+        log can tell whether it was written on this data. The test split is held out of the
+        search, so it is left out unless ``with_test`` (how nasbook 0.2.0 hashed a task)."""
         digest = hashlib.sha256(self.loss.encode())
-        for tensor in (self.X_train, self.y_train, self.X_val, self.y_val, self.X_test, self.y_test):
+        tensors = [self.X_train, self.y_train, self.X_val, self.y_val]
+        for tensor in tensors + ([self.X_test, self.y_test] if with_test else []):
             if tensor is not None:
                 digest.update(str(tuple(tensor.shape)).encode())
                 digest.update(tensor.detach().cpu().contiguous().numpy().tobytes())
@@ -156,13 +161,24 @@ def _as_tensor(field: str, data: Any, dtype: torch.dtype) -> torch.Tensor:
     return array.to(dtype).contiguous()
 
 
-def synthetic(seed: int = 0, n: int = 1000) -> Task:
-    """The fixed 1-D regression task: y = sin(2x) + 0.5x + 0.1·noise on x ∈ [-3, 3]."""
+def synthetic(seed: int = 0, n: int = 1000, n_test: int = 200) -> Task:
+    """The fixed 1-D regression task: y = sin(2x) + 0.5x + 0.1·noise on x ∈ [-3, 3].
+
+    ``n`` rows are split 80/20 into training and validation; ``n_test`` more rows, drawn
+    afterwards from the same generator, are the held-out test split (0: none).
+    """
+    n_test = check_int("n_test", n_test, 0, 10_000_000)
     g = torch.Generator().manual_seed(seed)
-    X = torch.rand(n, 1, generator=g) * 6 - 3
-    y = torch.sin(2 * X) + 0.5 * X + 0.1 * torch.randn(n, 1, generator=g)
+
+    def draw(rows: int) -> tuple[torch.Tensor, torch.Tensor]:
+        X = torch.rand(rows, 1, generator=g) * 6 - 3
+        return X, torch.sin(2 * X) + 0.5 * X + 0.1 * torch.randn(rows, 1, generator=g)
+
+    X, y = draw(n)
+    X_test, y_test = draw(n_test) if n_test else (None, None)
     cut = int(n * 0.8)
-    return Task.from_arrays("synthetic", X[:cut], y[:cut], X[cut:], y[cut:], seed=seed)
+    return Task.from_arrays("synthetic", X[:cut], y[:cut], X[cut:], y[cut:],
+                            X_test=X_test, y_test=y_test, seed=seed)
 
 
 def _standardised_splits(X: np.ndarray, y: np.ndarray, seed: int, scale_y: bool) -> tuple:

@@ -306,3 +306,22 @@ def test_a_log_written_with_the_protocol_called_seed_resumes_under_its_new_name(
     log.write_text("\n".join([json.dumps(header)] + lines[1:3]) + "\n")
     resumed = search("random", protocol=short, budget=4, seed=1, log=log, progress=False, device="cpu", resume=True)
     assert resumed.resumed == 2 and [t.val_loss for t in resumed.trials] == [t.val_loss for t in full.trials]
+
+
+def test_a_log_that_hashed_the_test_split_too_resumes(tmp_path):
+    """nasbook 0.2.0 fingerprinted a task's test split as well; a search never sees it, so a log
+    written that way still belongs to this data (and other data is still refused)."""
+    from nasbook import Evaluator, make_task
+
+    task = make_task("diabetes")
+    short = nasbook.evaluation.Protocol("article", epochs=2, batch_size=None)
+    log = tmp_path / "old.jsonl"
+    kw = dict(space=TINY, budget=4, seed=1, progress=False)
+    full = search("random", evaluator=Evaluator(task, short, "cpu"), log=log, **kw)
+    lines = log.read_text().splitlines()
+    header = json.loads(lines[0])
+    assert header["task_data"] == task.fingerprint() != task.fingerprint(with_test=True)
+    header["task_data"] = task.fingerprint(with_test=True)  # how 0.2.0 wrote it
+    log.write_text("\n".join([json.dumps(header)] + lines[1:3]) + "\n")
+    resumed = search("random", evaluator=Evaluator(task, short, "cpu"), log=log, resume=True, **kw)
+    assert resumed.resumed == 2 and [t.val_loss for t in resumed.trials] == [t.val_loss for t in full.trials]

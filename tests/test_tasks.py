@@ -13,6 +13,10 @@ def test_synthetic_task_is_exactly_the_documented_recipe():
     y = torch.sin(2 * X) + 0.5 * X + 0.1 * torch.randn(1000, 1, generator=g)
     assert torch.equal(task.X_train, X[:800]) and torch.equal(task.y_val, y[800:])
     assert (task.in_features, task.out_features, task.loss) == (1, 1, "mse")
+    X_test = torch.rand(200, 1, generator=g) * 6 - 3  # the held-out rows come next
+    y_test = torch.sin(2 * X_test) + 0.5 * X_test + 0.1 * torch.randn(200, 1, generator=g)
+    assert torch.equal(task.X_test, X_test) and torch.equal(task.y_test, y_test)
+    assert make_task("synthetic").fingerprint() == task.fingerprint()  # the same data, the same hash
 
 
 def test_diabetes_is_standardised_with_training_statistics_only():

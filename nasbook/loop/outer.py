@@ -35,6 +35,7 @@ from nasbook.spaces.mlp import MLP_FAMILY
 from nasbook.spaces.space import SearchSpace, as_space
 from nasbook.strategies import Strategy, make_strategy
 from nasbook.strategies.base import takes_budget
+from nasbook.tasks import Task
 from nasbook.trial import Trial
 from nasbook.validation import NasbookError, check_int, check_seed
 
@@ -93,7 +94,7 @@ def search(strategy: "str | Strategy" = "random", *, mode: str | None = None,
     recorder = Recorder(strategy, budget.total, runlog, callback, bool(progress))  # it closes the log, always
     interrupted, notes = False, []
     try:
-        earlier, notes = open_log(runlog, header, strategy, resume)  # one writer; nothing overwritten
+        earlier, notes = open_log(runlog, header, strategy, resume, older_hashes(evaluator))  # one writer
         recorder.begin(elapsed=earlier.elapsed if earlier is not None else 0.0)  # the clock, the progress bar
         if earlier is not None:  # resuming: logged trials are served, not retrained
             evaluator = ResumingEvaluator(evaluator, earlier, on_logged=recorder.record_logged)
@@ -138,8 +139,14 @@ def set_up(strategy: Strategy, space: SearchSpace, seed: int, evaluator: Any, bu
     check_set_up(strategy)
 
 
+def older_hashes(evaluator: Any) -> tuple[str, ...]:
+    """Earlier fingerprints of the evaluator's task data (0.2.0 hashed the test split too)."""
+    task = getattr(evaluator, "task", None)
+    return (task.fingerprint(with_test=True),) if isinstance(task, Task) and task.X_test is not None else ()
+
+
 def open_log(runlog: RunLog | None, header: dict[str, Any], strategy: Strategy,
-             resume: bool) -> tuple[EarlierRun | None, list[str]]:
+             resume: bool, same_data: tuple[str, ...] = ()) -> tuple[EarlierRun | None, list[str]]:
     """Take the run log's lock, then either find the earlier run it continues (resuming) or
     write a fresh header. Returns that earlier run (or None) and notes (a log moved aside, a
     half-written line cut off...), which are printed to stderr too.
@@ -148,7 +155,7 @@ def open_log(runlog: RunLog | None, header: dict[str, Any], strategy: Strategy,
         return None, []
     runlog.open()  # before anything is read or written: a second search on this log is refused
     try:
-        earlier = open_earlier_run(runlog.path, header, strategy) if resume else None
+        earlier = open_earlier_run(runlog.path, header, strategy, same_data) if resume else None
         if earlier is not None:
             runlog.check_appendable()
         notes = earlier.notes if earlier is not None else [note for note in [runlog.start(header)] if note]

@@ -126,8 +126,11 @@ class ResumingEvaluator(WrappingEvaluator):
 
 
 def open_earlier_run(path: "str | os.PathLike[str]", header: dict[str, Any],
-                     strategy: Strategy) -> EarlierRun | None:
+                     strategy: Strategy, same_data: tuple[str, ...] = ()) -> EarlierRun | None:
     """Check the log at ``path`` against this run's ``header`` and prepare it for appending.
+
+    ``same_data`` lists other fingerprints of this run's task data (nasbook 0.2.0 also hashed
+    the test split, which a search never sees): a log that names one of them matches.
 
     Returns None when there is nothing to resume (no file, or an empty one): the caller then
     starts a fresh log.
@@ -143,6 +146,8 @@ def open_earlier_run(path: "str | os.PathLike[str]", header: dict[str, Any],
     logged, expected = in_todays_terms(logged, strategy), as_stored(header)
     if old:  # written before nasbook 0.2, with the mode's defaults filled in
         expected["params"] = as_stored({k: strategy.setting(k) for k in strategy.params()})
+    if logged.get("task_data") is not None and logged.get("task_data") in same_data:
+        logged["task_data"] = expected.get("task_data")  # the same data, hashed the 0.2.0 way
     for key in MUST_MATCH:
         if logged.get(key) != expected.get(key):
             raise NasbookError(f"cannot resume from {path}: it was written with {key}="
