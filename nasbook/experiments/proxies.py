@@ -5,21 +5,35 @@ to pay less, all measured in notebook 07:
 
 * **low-fidelity proxies** — train for fewer epochs, or on a subset of the training data
   (:func:`proxy_evaluator`); cheap, but only useful if they *rank* architectures like full
-  training does (:func:`rank_correlation`, :func:`compare_fidelities`);
+  training does (:func:`rank_correlation`, :func:`compare_fidelities`, and on the whole tabular
+  benchmark :func:`table_fidelities`);
 * **a performance predictor** — fit a small regression model on a few evaluated architectures
-  and predict the rest without training (:class:`PerformancePredictor`);
+  and predict the rest without training (:class:`PerformancePredictor`; does screening with it
+  pay? :func:`predictor_screening`);
 * **weight sharing** — train one supernet whose sub-networks inherit its weights (DARTS,
-  notebook 05).
+  notebook 05; how well it ranks, per supernet seed: :func:`supernet_rankings`).
 
 A proxy is judged by rank correlation, not by its raw loss: a search only compares
 architectures, so a proxy whose losses are all twice too high but in the right *order* is
-perfect, and one with the right scale but the wrong order is useless.
+perfect, and one with the right scale but the wrong order is useless. Two more rules keep the
+judgement honest:
+
+* **the truth must not contain the proxy.** The table's "true" score averages several training
+  seeds; a proxy read from seed ``j`` is compared with the mean over the *other* seeds only
+  (:func:`held_out_truth`), or part of what it is scored against is itself;
+* **the top matters most.** A correlation over the whole space is dominated by the easy
+  contrast between terrible and decent networks; a search needs the *best* ones ranked right,
+  so :func:`table_fidelities` also reports the correlation within the best 10 % and the top-k
+  overlap.
+
+Every measurement is repeated over seeds (proxy seeds, search seeds, supernet seeds), so a
+comparison can carry its uncertainty (:mod:`nasbook.experiments.stats`; :func:`over_seeds`).
 """
 from __future__ import annotations
 
 import math
 import time
-from typing import Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 import numpy as np
 import torch
@@ -30,6 +44,9 @@ from nasbook.spaces.space import SearchSpace, as_space
 from nasbook.tasks import Task, make_task
 from nasbook.trial import Trial
 from nasbook.validation import check_choice, check_float, check_int, fail
+
+if TYPE_CHECKING:
+    from nasbook.tabular.table import BenchTable
 
 METHODS = ("spearman", "kendall")
 
@@ -109,8 +126,8 @@ def compare_fidelities(archs: Sequence[Mapping[str, Any]], reference: Evaluator,
     """Score ``archs`` with the reference and every proxy; report how well each proxy ranks them.
 
     Returns one row per evaluator (the reference first) with its rank correlations against the
-    reference (Spearman and Kendall), the top-``k`` overlap, the training seconds it spent and its
-    speed-up over the reference. Each row also holds the raw ``scores`` (one per architecture).
+    reference (Spearman and Kendall), the top-``k`` overlap, the optimiser steps and training
+    seconds it spent and its speed-up (in seconds) over the reference. Each row also holds the raw ``scores`` (one per architecture).
     """
     if not archs:
         raise fail("archs", list(archs), "at least 3 architectures to rank")
@@ -126,9 +143,110 @@ def compare_fidelities(archs: Sequence[Mapping[str, Any]], reference: Evaluator,
         rows.append({"proxy": name, "spearman": rank_correlation(scores, ref_scores, "spearman"),
                      "kendall": rank_correlation(scores, ref_scores, "kendall"),
                      f"top{k}_overlap": top_k_overlap(scores, ref_scores, k),
-                     "seconds": seconds, "speedup": ref_seconds / seconds if seconds > 0 else math.inf,
+                     "steps": sum(t.steps for t in trials), "seconds": seconds, "speedup": ref_seconds / seconds if seconds > 0 else math.inf,
                      "failures": sum(not t.ok for t in trials), "scores": scores})
     return rows
+
+
+FIDELITY_METRICS = ("spearman", "kendall", "spearman_top")
+
+
+def held_out_truth(table: "BenchTable", seed_index: int) -> np.ndarray:
+    """Every architecture's final validation loss averaged over the table's seeds *except*
+    ``seed_index`` (diverged runs left out; ``inf`` where every other seed diverged).
+
+    This is the truth to score a proxy read from seed ``seed_index`` against: with the proxy's
+    own seed inside the mean, a proxy is partly compared with itself and looks better than it is.
+    """
+    n_seeds = len(table.seeds)
+    seed_index = check_int("seed_index", seed_index, 0, n_seeds - 1)
+    if n_seeds < 2:
+        raise fail("table seeds", table.seeds, "at least 2 training seeds (one proxy, the rest truth)")
+    others = np.delete(table.val_loss, seed_index, axis=1)  # (archs, seeds - 1), NaN = diverged
+    runs = np.isfinite(others).sum(axis=1)
+    mean = np.where(np.isfinite(others), others, 0.0).sum(axis=1) / np.maximum(runs, 1)
+    return np.where(runs > 0, mean, np.inf)
+
+
+def table_fidelities(table: "BenchTable", top_fraction: float = 0.1, ks: Sequence[int] = (20, 100)) -> "Any":
+    """How well stopping after each recorded checkpoint ranks the whole table, once per proxy seed.
+
+    For each training seed ``j`` of the table and each checkpoint (epochs), the proxy is seed
+    ``j``'s validation loss at that checkpoint and the truth is :func:`held_out_truth` (the
+    other seeds' mean final loss). One row per (seed, epochs) with ``spearman`` and ``kendall``
+    over the whole table, ``spearman_top`` within the best ``top_fraction`` of the truth, and
+    ``top{k}_overlap`` for each ``k`` in ``ks``. Only built (``done``) architectures count;
+    a diverged proxy run ranks last in the overlaps and is left out of the correlations.
+    """
+    import pandas as pd
+
+    top_fraction = check_float("top_fraction", top_fraction, 0.0, 1.0)
+    ks = [check_int("k", k, minimum=1) for k in ks]
+    done = table.arrays["done"]
+    rows = []
+    for j in range(len(table.seeds)):
+        truth = held_out_truth(table, j)[done]
+        n_top = max(3, math.ceil(top_fraction * np.isfinite(truth).sum()))
+        top = np.argsort(truth, kind="stable")[:n_top]
+        for c, epochs in enumerate(table.protocol.checkpoints):
+            proxy = np.nan_to_num(table.arrays["val_curve"][done, j, c], nan=np.inf)
+            row = {"seed": table.seeds[j], "epochs": epochs,
+                   "spearman": rank_correlation(proxy, truth),
+                   "kendall": rank_correlation(proxy, truth, "kendall"),
+                   "spearman_top": rank_correlation(proxy[top], truth[top])}
+            row.update({f"top{k}_overlap": top_k_overlap(proxy, truth, k) for k in ks})
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def over_seeds(rows: "Any", by: str, level: float = 0.95) -> "Any":
+    """Mean of every numeric column of ``rows`` per value of ``by``, with a t interval over seeds.
+
+    The interval is mean ± t(level, n − 1)·sd/√n over the n rows of each group (one per seed;
+    :func:`scipy.stats.t.interval`); columns come as ``(metric, "mean" | "low" | "high")``.
+    With one seed per group the interval is NaN: one run has no spread to measure.
+    """
+    from scipy import stats
+
+    level = check_float("level", level, 0.5, 1.0, high_open=True)
+    metrics = [c for c in rows.columns if c not in (by, "seed") and np.issubdtype(rows[c].dtype, np.number)]
+    grouped = rows.groupby(by, sort=False)[metrics]
+    mean, sd, n = grouped.mean(), grouped.std(ddof=1), grouped.count()
+    with np.errstate(all="ignore"):
+        half = stats.t.ppf(0.5 + level / 2, n - 1) * sd / np.sqrt(n)
+    import pandas as pd
+
+    return pd.concat({"mean": mean, "low": mean - half, "high": mean + half}, axis=1).swaplevel(axis=1)[metrics]
+
+
+def supernet_rankings(space: "SearchSpace | Mapping[str, list[Any]]", reference_scores: Sequence[float],
+                      steps: Sequence[int], seeds: Sequence[int], task: "str | Task" = "synthetic",
+                      device: Any = "auto", k: int = 3) -> "Any":
+    """How well a weight-sharing supernet ranks ``space`` against stand-alone ``reference_scores``.
+
+    One supernet per (seed, steps) is trained (:func:`nasbook.oneshot.weight_sharing.train_supernet`)
+    and every architecture of ``space`` (in enumeration order, like ``reference_scores``) is scored
+    with its inherited weights. One row per (seed, steps): ``spearman``, ``kendall``, ``top{k}_overlap``.
+    """
+    import pandas as pd
+
+    from nasbook.oneshot.weight_sharing import inherited_scores, train_supernet
+
+    space = as_space(space)
+    candidates = list(space.enumerate())
+    if len(reference_scores) != len(candidates):
+        raise fail("reference_scores", f"{len(reference_scores)} scores",
+                   f"one per architecture of the space ({len(candidates)}), in enumeration order")
+    rows = []
+    for seed in seeds:
+        for n_steps in steps:
+            net = train_supernet(space, task=task, steps=n_steps, seed=seed, device=device)
+            shared = inherited_scores(net, candidates, task=task)
+            rows.append({"seed": seed, "steps": n_steps,
+                         "spearman": rank_correlation(shared, reference_scores),
+                         "kendall": rank_correlation(shared, reference_scores, "kendall"),
+                         f"top{k}_overlap": top_k_overlap(shared, reference_scores, k)})
+    return pd.DataFrame(rows)
 
 
 class PerformancePredictor:
@@ -177,3 +295,46 @@ class PerformancePredictor:
         if self.model is None:
             raise fail("predictor", "not fitted", "call fit(trials) before predict(archs)")
         return 10 ** self.model.predict(self.features(archs))
+
+
+def predictor_screening(table: "BenchTable", seeds: Sequence[int], n_train: int = 40, n_screen: int = 10,
+                        n_estimators: int = 100) -> "Any":
+    """Does screening with a :class:`PerformancePredictor` beat spending the same budget at random?
+
+    Per seed: look up ``n_train`` random architectures (one training seed each, drawn as a
+    search would see it, :class:`~nasbook.tabular.TabularEvaluator`), fit a predictor, then
+    spend ``n_screen`` more lookups either on the predictor's favourites among the unseen ones or
+    on ``n_screen`` random unseen ones. Each arm returns the architecture with the lowest
+    *observed* score (what a search would report); its regret is measured on the table's truth.
+    One row per seed: ``spearman`` (predictor vs truth over the whole table), ``regret_first``
+    (after the ``n_train``), ``regret_random`` and ``regret_predictor`` (after ``n_train + n_screen``).
+    """
+    import pandas as pd
+
+    from nasbook.tabular.evaluator import TabularEvaluator
+
+    n_train = check_int("n_train", n_train, minimum=2)
+    n_screen = check_int("n_screen", n_screen, minimum=1)
+    archs = [table.space.decode(np.unravel_index(i, table.shape)) for i in np.flatnonzero(table.arrays["done"])]
+    if n_train + n_screen > len(archs):
+        raise fail("n_train + n_screen", n_train + n_screen, f"at most the {len(archs)} architectures of the table")
+    truth = table.mean_val_loss[table.arrays["done"]] - table.optimum  # regret of each architecture
+    rows = []
+    for seed in seeds:
+        rng = np.random.default_rng(seed)
+        lookup = TabularEvaluator(table)
+        picked = rng.choice(len(archs), size=n_train, replace=False)
+        seen = {int(i): lookup.evaluate(archs[i], seed=seed) for i in picked}
+        predictor = PerformancePredictor(table.space, n_estimators=n_estimators, seed=seed).fit(list(seen.values()))
+        predicted = predictor.predict(archs)
+        unseen = np.setdiff1d(np.arange(len(archs)), picked)
+        arms = {"random": rng.choice(unseen, size=n_screen, replace=False),
+                "predictor": unseen[np.argsort(predicted[unseen], kind="stable")[:n_screen]]}
+
+        def pick(extra: np.ndarray) -> float:
+            trials = {**seen, **{int(i): lookup.evaluate(archs[i], seed=seed) for i in extra}}
+            return float(truth[min(trials, key=lambda i: trials[i].score)])
+
+        rows.append({"seed": seed, "spearman": rank_correlation(predicted, truth), "regret_first": pick(np.array([], int)),
+                     "regret_random": pick(arms["random"]), "regret_predictor": pick(arms["predictor"])})
+    return pd.DataFrame(rows)
