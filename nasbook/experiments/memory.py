@@ -18,7 +18,7 @@ How it is measured (:func:`peak_bytes` says which, in its ``method``):
   RSS counts whole pages and whatever the allocator keeps, so it is coarser than the GPU
   figure; torch's CPU tensors are invisible to Python's ``tracemalloc``, so that is not used.
 
-Run ``python -m nasbook.experiments.memory supernet|network [task] [device]`` to measure one.
+Run ``python -m nasbook.experiments.memory supernet|network TASK DEVICE BATCH|full`` to measure one.
 """
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ from typing import Any
 
 import torch
 
-from nasbook.validation import check_choice
+from nasbook.validation import check_choice, check_int
 
 WHAT = ("supernet", "network")
 
@@ -45,9 +45,10 @@ def largest_network(space: Any) -> dict[str, Any]:
     return arch
 
 
-def one_epoch(what: str, task: str, device: str, protocol: Any = None) -> Any:
+def one_epoch(what: str, task: str, device: str, batch_size: int | None = None) -> Any:
     """A function running one epoch of ``what`` (DARTS default-mode supernet, or the
-    largest network of the article's space), everything it needs built beforehand — and
+    largest network of the article's space) with mini-batches of ``batch_size`` rows (None: full
+    batch, the tabular benchmark's protocol), everything it needs built beforehand — and
     one epoch of the smallest network already run, so torch's one-time set-up (kernels,
     thread pools) is not counted against either."""
     from nasbook.evaluation.protocols import Protocol
@@ -55,8 +56,7 @@ def one_epoch(what: str, task: str, device: str, protocol: Any = None) -> Any:
     from nasbook.spaces.space import SearchSpace
     from nasbook.strategies.darts import DARTS
 
-    base = protocol or Protocol("bench", epochs=10, batch_size=None, checkpoints=(1, 2, 5, 10))
-    epoch = Protocol("one epoch", epochs=1, batch_size=base.batch_size, checkpoints=(1,))
+    epoch = Protocol("one epoch", epochs=1, batch_size=batch_size, checkpoints=(1,))
     evaluator = Evaluator(task, protocol=epoch, device=device, cache=False)
     space = SearchSpace()
     evaluator.fit({key: values[0] for key, values in space.choices.items()}, 0)  # warm-up: torch's one-time set-up
@@ -78,9 +78,10 @@ def _rss_bytes(field: str) -> int | None:
     return None
 
 
-def measure_here(what: str, task: str = "synthetic", device: str = "cpu") -> dict[str, Any]:
+def measure_here(what: str, task: str = "synthetic", device: str = "cpu",
+                 batch_size: int | None = None) -> dict[str, Any]:
     """Measure in this process (on a CPU: call it in a fresh process, see the module docstring)."""
-    run = one_epoch(check_choice("what", what, WHAT), task, device)
+    run = one_epoch(check_choice("what", what, WHAT), task, device, batch_size)
     if torch.device(device).type == "cuda":
         torch.cuda.synchronize()
         torch.cuda.reset_peak_memory_stats()
@@ -106,22 +107,27 @@ def measure_here(what: str, task: str = "synthetic", device: str = "cpu") -> dic
     return {"bytes": int(max(0, (peak or 0) - before)), "method": method}
 
 
-def peak_bytes(what: str, task: str = "synthetic", device: str = "cpu") -> dict[str, Any]:
+def peak_bytes(what: str, task: str = "synthetic", device: str = "cpu",
+               batch_size: int | None = None) -> dict[str, Any]:
     """``{"bytes": extra bytes at the peak of one epoch of `what`, "method": how}``.
 
     On a GPU in this process; on a CPU in a fresh subprocess with one torch thread.
     """
     check_choice("what", what, WHAT)
+    if batch_size is not None:
+        check_int("batch_size", batch_size, minimum=1)
     if torch.device(device).type == "cuda":
-        return measure_here(what, task, device)
+        return measure_here(what, task, device, batch_size)
     root = str(Path(__file__).resolve().parents[2])  # the nasbook this one is, in the child too
     env = {**os.environ, "PYTHONPATH": root + os.pathsep + os.environ.get("PYTHONPATH", ""),
            "OMP_NUM_THREADS": "1"}
-    out = subprocess.run([sys.executable, "-m", "nasbook.experiments.memory", what, task, device],
+    out = subprocess.run([sys.executable, "-m", "nasbook.experiments.memory", what, task, device,
+                          str(batch_size or "full")],
                          capture_output=True, text=True, env=env, check=True, timeout=300)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 if __name__ == "__main__":
     torch.set_num_threads(1)
-    print(json.dumps(measure_here(*sys.argv[1:4])))
+    what, task, device, batch = sys.argv[1:5]
+    print(json.dumps(measure_here(what, task, device, None if batch == "full" else int(batch))))

@@ -205,7 +205,7 @@ def showdown(names: Iterable[str] = SHOWDOWN, seeds: int = 30, budget: int = 100
         out["strategies"][name] = summarise(curves, checkpoints)
         out["runs"][name] = {str(n): int((~np.isnan(curves[:, n - 1])).sum()) for n in checkpoints}
         out["curves"][name] = curves
-        out["simulated"][name] = float(np.median([clock for _, clock, _, _ in mine]))
+        out["simulated"][name] = float(np.median([clock for _, clock, _, _ in mine])) if mine else math.nan
         out["seconds"][name] = float(sum(runs[job][2] for job in jobs if job[0] == name))
     return out
 

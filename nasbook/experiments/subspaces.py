@@ -31,6 +31,7 @@ from typing import Any, Iterable, Mapping
 
 import numpy as np
 
+from nasbook.spaces.space import SearchSpace
 from nasbook.strategies.darts import FIXED_DEFAULTS
 from nasbook.tabular import recorded
 from nasbook.tabular.table import BenchTable
@@ -53,10 +54,9 @@ def sub_table(table: BenchTable, fixed: Mapping[str, Any]) -> BenchTable:
         if value not in choices[key]:
             raise fail(f"fixed[{key!r}]", value, f"one of {choices[key]}")
         choices[key] = [value]
-    meta = {**table.meta, "space": choices, "parent_size": table.size}
     if not fixed:
         return table
-    from nasbook.spaces.space import SearchSpace
+    meta = {**table.meta, "space": choices, "parent_size": table.size}
 
     rows = [table.space.index(arch) for arch in SearchSpace(choices).enumerate()]
     return BenchTable({name: column[rows] for name, column in table.arrays.items()}, meta)
@@ -97,3 +97,33 @@ def record_subspace_darts(table: BenchTable, sizes: Iterable[str], seeds: int, b
             if recorded.key(mode, budget, seed) not in done:
                 runs.append(recorded.record_one(mode, budget, seed, sub))
                 path.write_text(json.dumps(doc) + "\n")
+
+
+def _recorded_for(table: BenchTable, path: Path) -> bool:
+    """True when the recording at ``path`` was made under ``table``'s task protocol."""
+    return path.exists() and json.loads(path.read_text()).get("protocol") == table.meta["protocol"]
+
+
+def size_experiment(table: BenchTable, names: Iterable[str] = ("random", "evolution/default", "darts/default"),
+                    seeds: int = 12, budget: int = 25, workers: int = 1) -> dict[str, dict[str, np.ndarray]]:
+    """``{size: {name: each seed's pick quantile}}`` for every space in :data:`SIZES`.
+
+    Every strategy runs with the same seeds and ``budget`` on each sub-table. DARTS replays
+    recorded runs only (``NaN`` for a seed without one, or when the recording was made under
+    another protocol than ``table``'s): the whole table uses the showdown's recording, the
+    sub-spaces :data:`SUBSPACE_RECORDS`.
+    """
+    from nasbook.experiments.showdown import showdown  # showdown imports nothing from here
+
+    sub_records = load_subspace_records() if _recorded_for(table, SUBSPACE_RECORDS) else {}
+    whole = recorded.load_records() if _recorded_for(table, recorded.RECORD_PATH) else {}
+    result: dict[str, dict[str, np.ndarray]] = {}
+    for size, fixed in SIZES.items():
+        sub = sub_table(table, fixed)
+        out = showdown(names, seeds=seeds, budget=budget, table=sub, checkpoints=(budget,),
+                       workers=workers, records=sub_records.get(size, {}) if fixed else whole,
+                       train_missing=False)
+        result[size] = {name: np.array([np.nan if np.isnan(ran) else pick_quantile(sub, None if pick[0] < 0 else pick[0])
+                                        for pick, ran in zip(out["picks"][name], out["curves"][name][:, -1])])
+                        for name in out["picks"]}
+    return result
