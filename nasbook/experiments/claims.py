@@ -21,13 +21,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Mapping
 
 import numpy as np
 
 from nasbook.experiments import heldout, memory, subspaces
 from nasbook.experiments.showdown import SHOWDOWN, showdown
 from nasbook.experiments.stats import AGAINST, FOR, INCONCLUSIVE, Verdict, judge
+from nasbook.tabular import recorded
 from nasbook.tabular.table import BenchTable
 
 TOLERANCE = 0.10  # a measured ratio within 10 % of 1 is "about the same": INCONCLUSIVE
@@ -192,15 +193,23 @@ def weigh(evidence: Evidence, claims: Iterable[Claim] = CLAIMS, alpha: float = 0
 def _why_missing(claim: Claim, evidence: Evidence) -> str:
     missing = evidence.showdown.get("missing", {})
     names = claim.strategies or ()
-    return "; ".join(f"{n}: {missing[n]}" for n in names if n in missing) or "no seeds with both runs"
+    return ("; ".join(f"{n}: {missing[n]}" for n in names if n in missing)
+            or "no seed has both runs (a strategy left out of this run, or DARTS without a recording for this table)")
 
 
 def gather(table: BenchTable, seeds: int = 30, budget: int = 100, size_seeds: int = 12, size_budget: int = 25,
-           names: Iterable[str] = SHOWDOWN, workers: int = 1, measure_memory: bool = True) -> Evidence:
-    """Run every experiment the claims need, on ``table`` (any tabular benchmark)."""
-    out = showdown(names, seeds=seeds, budget=budget, table=table, workers=workers)
+           names: Iterable[str] = SHOWDOWN, workers: int = 1, measure_memory: bool = True,
+           sizes: Mapping[str, Mapping[str, Any]] = subspaces.SIZES) -> Evidence:
+    """Run every experiment the claims need, on ``table`` (any tabular benchmark of an MLP space).
+
+    DARTS replays the recordings shipped in nasbook/data where they apply to ``table``
+    (:func:`subspaces.recorded_for`); elsewhere its runs are left out, not trained (minutes).
+    """
+    records = recorded.load_records() if subspaces.recorded_for(table, recorded.RECORD_PATH) else {}
+    out = showdown(names, seeds=seeds, budget=budget, table=table, workers=workers, records=records,
+                   train_missing=False)
     test = heldout.pick_test_losses(out, table)
-    sizes = subspaces.size_experiment(table, seeds=size_seeds, budget=size_budget, workers=workers)
+    sizes = subspaces.size_experiment(table, seeds=size_seeds, budget=size_budget, workers=workers, sizes=sizes)
     peaks = ({what: memory.peak_bytes(what, table.task_name, batch_size=table.protocol.batch_size)
               for what in memory.WHAT} if measure_memory else {})
     return Evidence(table, out, test, sizes, size_budget, peaks)

@@ -99,14 +99,18 @@ def record_subspace_darts(table: BenchTable, sizes: Iterable[str], seeds: int, b
                 path.write_text(json.dumps(doc) + "\n")
 
 
-def _recorded_for(table: BenchTable, path: Path) -> bool:
-    """True when the recording at ``path`` was made under ``table``'s task protocol."""
-    return path.exists() and json.loads(path.read_text()).get("protocol") == table.meta["protocol"]
+def recorded_for(table: BenchTable, path: "str | Path") -> bool:
+    """True when the DARTS recording at ``path`` applies to ``table``: recorded on the article's
+    space, task and protocol, which ``table`` must have too (else its proposals mean nothing)."""
+    path = Path(path)
+    return (path.exists() and table.space == SearchSpace() and table.task_name == "synthetic"
+            and json.loads(path.read_text()).get("protocol") == table.meta["protocol"])
 
 
 def size_experiment(table: BenchTable, names: Iterable[str] = ("random", "evolution/default", "darts/default"),
-                    seeds: int = 12, budget: int = 25, workers: int = 1) -> dict[str, dict[str, np.ndarray]]:
-    """``{size: {name: each seed's pick quantile}}`` for every space in :data:`SIZES`.
+                    seeds: int = 12, budget: int = 25, workers: int = 1,
+                    sizes: Mapping[str, Mapping[str, Any]] = SIZES) -> dict[str, dict[str, np.ndarray]]:
+    """``{size: {name: each seed's pick quantile}}`` for every space in ``sizes`` (name -> fixed keys).
 
     Every strategy runs with the same seeds and ``budget`` on each sub-table. DARTS replays
     recorded runs only (``NaN`` for a seed without one, or when the recording was made under
@@ -115,13 +119,14 @@ def size_experiment(table: BenchTable, names: Iterable[str] = ("random", "evolut
     """
     from nasbook.experiments.showdown import showdown  # showdown imports nothing from here
 
-    sub_records = load_subspace_records() if _recorded_for(table, SUBSPACE_RECORDS) else {}
-    whole = recorded.load_records() if _recorded_for(table, recorded.RECORD_PATH) else {}
+    sub_records = load_subspace_records() if recorded_for(table, SUBSPACE_RECORDS) else {}
+    whole = recorded.load_records() if recorded_for(table, recorded.RECORD_PATH) else {}
     result: dict[str, dict[str, np.ndarray]] = {}
-    for size, fixed in SIZES.items():
+    for size, fixed in sizes.items():
         sub = sub_table(table, fixed)
         out = showdown(names, seeds=seeds, budget=budget, table=sub, checkpoints=(budget,),
-                       workers=workers, records=sub_records.get(size, {}) if fixed else whole,
+                       workers=workers, records=whole if not fixed else
+                       sub_records.get(size, {}) if dict(fixed) == SIZES.get(size) else {},
                        train_missing=False)
         result[size] = {name: np.array([np.nan if np.isnan(ran) else pick_quantile(sub, None if pick[0] < 0 else pick[0])
                                         for pick, ran in zip(out["picks"][name], out["curves"][name][:, -1])])
