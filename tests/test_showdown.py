@@ -88,7 +88,8 @@ def test_showdown_script_json_contract():
     assert last["budget"] == 12 and last["seeds"] == 2 and set(last["strategies"]) == {"random", "local"}
     assert set(last["strategies"]["random"]) == {"median_regret", "iqr_regret"}
     assert set(last["strategies"]["random"]["median_regret"]) == {"10"}
-    assert "median [inter-quartile range]" in out.stdout
+    assert set(last["test_loss"]) == {"random", "local"} and all(v > 0 for v in last["test_loss"].values())
+    assert "median [inter-quartile range]" in out.stdout and "held-out test split" in out.stdout
 
 
 @pytest.mark.slow
