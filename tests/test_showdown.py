@@ -88,7 +88,8 @@ def test_showdown_script_json_contract():
     assert last["budget"] == 12 and last["seeds"] == 2 and set(last["strategies"]) == {"random", "local"}
     assert set(last["strategies"]["random"]) == {"median_regret", "iqr_regret"}
     assert set(last["strategies"]["random"]["median_regret"]) == {"10"}
-    assert "median [inter-quartile range]" in out.stdout
+    assert set(last["test_loss"]) == {"random", "local"} and all(v > 0 for v in last["test_loss"].values())
+    assert "median [inter-quartile range]" in out.stdout and "held-out test split" in out.stdout
 
 
 @pytest.mark.slow
@@ -99,9 +100,9 @@ def test_recorded_darts_replays_exactly_like_the_real_run(table, mode):
 
     run = recorded.record_one(mode, 3, 0, table)
     assert run["charged"] > 0 and run["proposals"] and run["extra_steps"] > 0
-    real_curve, real_clock, _ = run_one(f"darts/{mode}", 0, 3, table, records={})
-    replayed, clock, _ = run_one(f"darts/{mode}", 0, 3, table, records={recorded.key(mode, 3, 0): run})
-    assert np.array_equal(real_curve, replayed) and clock == real_clock
+    real_curve, real_clock, _, real_pick = run_one(f"darts/{mode}", 0, 3, table, records={})
+    replayed, clock, _, pick = run_one(f"darts/{mode}", 0, 3, table, records={recorded.key(mode, 3, 0): run})
+    assert np.array_equal(real_curve, replayed) and clock == real_clock and pick == real_pick
 
 
 def test_showdown_runs_darts_once_per_checkpoint_budget(table):

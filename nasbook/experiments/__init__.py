@@ -1,6 +1,12 @@
-"""Experiments across many searches: the showdown of strategies, cheap proxies judged, and the statistics.
+"""Experiments across many searches: the showdown of strategies, the article's claims judged, cheap proxies, statistics.
 
-* :mod:`.showdown` – every strategy, many seeds, on the tabular benchmark;
-* :mod:`.proxies`  – low-fidelity proxies and performance predictors, and rank correlation;
-* :mod:`.stats`    – paired tests over seeds, bootstrap intervals, Holm, FOR/AGAINST/INCONCLUSIVE verdicts.
+* :mod:`.showdown`  – every strategy, many seeds, on the tabular benchmark;
+* :mod:`.claims`    – the article's "Best when" claims, each with the experiment that tests it;
+* :mod:`.subspaces` – spaces of growing size cut from one table (broad vs small spaces);
+* :mod:`.memory`    – peak memory of a DARTS supernet epoch against one network;
+* :mod:`.heldout`   – the test loss of each search's pick (held-out truth);
+* :mod:`.report`, :mod:`.checklist` – the verdict table, the summary and the reproducibility
+  checklist, written from the numbers;
+* :mod:`.proxies`   – low-fidelity proxies and performance predictors, and rank correlation;
+* :mod:`.stats`     – paired tests over seeds, bootstrap intervals, Holm, FOR/AGAINST/INCONCLUSIVE verdicts.
 """

@@ -10,6 +10,10 @@ Budget is counted in evaluations. A strategy that spends compute outside the eva
 (DARTS' supernet, in its ``prepare`` phase: the result's ``charged_evaluations``) is charged for it up front: its k-th trial
 counts as evaluation ``charged + k``, and before its first trial its regret is ``inf``
 (``null`` in JSON).
+
+Each run's **pick** (its best-by-validation trial at the end: architecture index and the
+table's training seed it drew) is kept too, so :mod:`nasbook.experiments.heldout` can retrain
+it and score it on the task's held-out test split.
 """
 from __future__ import annotations
 
@@ -66,6 +70,15 @@ def available(names: Iterable[str]) -> tuple[list[str], dict[str, str]]:
     return ok, missing
 
 
+NO_PICK = (-1, -1)  # a run that never finished a trial: nothing to pick
+
+
+def pick_of(result: SearchResult, table: BenchTable) -> tuple[int, int]:
+    """(architecture index, table training seed) of the run's best-scoring trial, or NO_PICK."""
+    best = min((t for t in result.trials if math.isfinite(t.score)), key=lambda t: t.score, default=None)
+    return NO_PICK if best is None else (table.index(best.arch), int(best.seed))
+
+
 def regret_curve(result: SearchResult, table: BenchTable, budget: int) -> np.ndarray:
     """Regret after 1, 2, ..., ``budget`` evaluations (index n-1 = after n)."""
     charged = int(math.ceil(result.charged_evaluations))
@@ -81,8 +94,8 @@ def regret_curve(result: SearchResult, table: BenchTable, budget: int) -> np.nda
 
 
 def run_one(name: str, seed: int, budget: int, table: BenchTable | None = None,
-            records: dict[str, Any] | None = None) -> tuple[np.ndarray, float, float]:
-    """One search on the table: its regret curve, simulated training seconds, wall seconds.
+            records: dict[str, Any] | None = None) -> tuple[np.ndarray, float, float, tuple[int, int]]:
+    """One search on the table: its regret curve, simulated training seconds, wall seconds, pick.
 
     DARTS replays its recorded run for (mode, budget, seed) when ``records`` has one.
     """
@@ -96,7 +109,8 @@ def run_one(name: str, seed: int, budget: int, table: BenchTable | None = None,
     evaluator = TabularEvaluator(table)
     result = search(run, space=table.space, budget=budget, seed=seed,
                     evaluator=evaluator, progress=False)
-    return regret_curve(result, table, budget), evaluator.clock, time.perf_counter() - start
+    return (regret_curve(result, table, budget), evaluator.clock, time.perf_counter() - start,
+            pick_of(result, table))
 
 
 _WORKER: dict[str, Any] = {"table": None, "records": {}}  # inherited by forked worker processes
@@ -147,7 +161,9 @@ def showdown(names: Iterable[str] = SHOWDOWN, seeds: int = 30, budget: int = 100
     The ``"strategies"`` entry is the JSON contract of ``benchmarks/showdown.py``; ``"curves"``
     (name -> (seeds, budget) array of regret after 1..budget evaluations), ``"seconds"``
     (summed wall time of a strategy's runs), ``"simulated"`` (median simulated training
-    seconds per run) and ``"missing"`` are for plots and reports. ``workers`` > 1 spreads
+    seconds per run), ``"picks"`` (name -> (seeds, 2) int array: each seed's pick at the full
+    budget as (architecture index, table seed); :data:`NO_PICK` where it found nothing or
+    did not run) and ``"missing"`` are for plots and reports. ``workers`` > 1 spreads
     the runs over forked processes; results do not depend on it.
 
     DARTS plans its supernet from the budget, so it is run once per checkpoint budget (10,
@@ -161,7 +177,7 @@ def showdown(names: Iterable[str] = SHOWDOWN, seeds: int = 30, budget: int = 100
     checkpoints = [n for n in checkpoints if n <= budget]
     names, missing = available(names)
     out: dict[str, Any] = {"budget": budget, "seeds": seeds, "strategies": {}, "curves": {}, "runs": {},
-                           "seconds": {}, "simulated": {}, "missing": missing}
+                           "seconds": {}, "simulated": {}, "picks": {}, "missing": missing}
     records = recorded.load_records() if records is None else records
 
     def wanted(name: str, seed: int, n: int) -> bool:
@@ -174,17 +190,22 @@ def showdown(names: Iterable[str] = SHOWDOWN, seeds: int = 30, budget: int = 100
                                      table=table, records=records)))
     for name in names:
         mine = [runs[job] for job in jobs if job[0] == name]
+        picks = np.full((seeds, 2), NO_PICK[0])
         if plans_with_budget(name):  # one run per checkpoint budget, each read at its end
             curves = np.full((seeds, budget), np.nan)
-            for (_, seed, n), (curve, _, _) in ((job, runs[job]) for job in jobs if job[0] == name):
+            for (_, seed, n), (curve, _, _, pick) in ((job, runs[job]) for job in jobs if job[0] == name):
                 curves[seed, n - 1] = curve[n - 1]
+                if n == budget:
+                    picks[seed] = pick
             mine = [runs[job] for job in jobs if job[0] == name and job[2] == budget] or mine
         else:
-            curves = np.array([curve for curve, _, _ in mine]).reshape(seeds, budget)
+            curves = np.array([curve for curve, _, _, _ in mine]).reshape(seeds, budget)
+            picks[:] = [pick for _, _, _, pick in mine]
+        out["picks"][name] = picks
         out["strategies"][name] = summarise(curves, checkpoints)
         out["runs"][name] = {str(n): int((~np.isnan(curves[:, n - 1])).sum()) for n in checkpoints}
         out["curves"][name] = curves
-        out["simulated"][name] = float(np.median([clock for _, clock, _ in mine]))
+        out["simulated"][name] = float(np.median([clock for _, clock, _, _ in mine])) if mine else math.nan
         out["seconds"][name] = float(sum(runs[job][2] for job in jobs if job[0] == name))
     return out
 
