@@ -22,6 +22,7 @@ import torch
 from torch import nn
 
 from nasbook.device import describe_device, resolve_device
+from nasbook.evaluation.auto import choose, under_thread_policy
 from nasbook.evaluation.base import BaseEvaluator, Work
 from nasbook.evaluation.executors import check_executor, plan_jobs, run_in_order
 from nasbook.evaluation.protocols import Protocol, loss_function, make_protocol
@@ -158,8 +159,11 @@ class Evaluator(BaseEvaluator):
     # -- how the work is cut into jobs and run -------------------------------------------
     def compute(self, work: Work, should_stop: Callable[[], bool]) -> Iterator[Trial]:
         """Train the work in jobs (:meth:`plan`), here or on the executor; yield in work order."""
-        worker = self if self.executor is None else self._worker_copy()
-        results = run_in_order(work, self.plan(work), worker._train_job, self.executor, should_stop)
+        jobs = self.plan(work)
+        executor = choose(self, work, len(jobs))  # None: here (nasbook.evaluation.auto)
+        worker = self if executor is None else self._worker_copy()
+        job = under_thread_policy(worker._train_job, executor, self)
+        results = run_in_order(work, jobs, job, executor, should_stop)
         try:
             for (arch, seed), result in zip(work, results):
                 yield result if isinstance(result, Trial) else lost_trial(arch, seed, result)
