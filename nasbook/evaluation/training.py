@@ -60,6 +60,8 @@ class Evaluator(BaseEvaluator):
     With an ``executor`` (any ``concurrent.futures.Executor``: a process pool, a Dask
     client's ``get_executor()``) the training jobs run there in parallel
     (:mod:`nasbook.evaluation.executors`); :meth:`using` gives such a copy of an evaluator.
+    Without one, a batch goes to a shared process pool on every usable core when
+    :mod:`nasbook.evaluation.auto`'s rule says it pays (same bits); ``executor=SERIAL``: here.
     """
 
     population_floats = 2 ** 21  # 8 MB of activations: on a CPU, larger groups fall out of cache
