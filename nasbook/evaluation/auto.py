@@ -33,8 +33,8 @@ from __future__ import annotations
 import atexit
 import math
 import os
-import pickle
 from concurrent.futures import Executor
+from multiprocessing.reduction import ForkingPickler
 from typing import Any, Callable, Mapping, Sequence
 
 import torch
@@ -107,9 +107,12 @@ def choose(evaluator: Any, work: Sequence[tuple], jobs: int) -> Executor | None:
 
 
 def sendable(evaluator: Any) -> bool:
-    """Whether a spawned worker can rebuild ``evaluator`` (every class in it importable by name)."""
+    """Whether a spawned worker can rebuild ``evaluator`` (every class in it importable by name).
+
+    It is serialised the way the pool sends it (only serialised: nothing is read back here).
+    """
     try:
-        data = pickle.dumps(evaluator._worker_copy())
+        data = bytes(ForkingPickler.dumps(evaluator._worker_copy()))
     except Exception:  # a lambda, an open file, a local class ...
         return False
     return b"__main__" not in data  # a class from a notebook cell or a script: not importable there
