@@ -87,6 +87,13 @@ def test_the_default_pool_gives_bit_identical_trials(two_cores, forked_shared_po
     assert auto._pool is first                                           # reused by the next search
 
 
+def test_serial_is_an_executor_a_search_accepts():
+    result = nasbook.search(RandomSearch(batch_size=3), space=SPACE, budget=3, seed=1, protocol=SHORT,
+                            device="cpu", progress=False, executor=SERIAL)
+    assert [t.ok for t in result.trials] == [True] * 3
+    assert SERIAL.submit(int, "7").result() == 7
+
+
 def test_thread_count_does_not_change_the_bits():
     arch = {"num_hidden_layers": 2, "hidden_layer_size": 64, "optimizer": "Adam", "dropout_rate": 0.2}
     ev = Evaluator(protocol=SHORT, device="cpu", cache=False)
