@@ -1,8 +1,14 @@
 """How many architectures per second can we evaluate? Plain PyTorch vs nasbook, one by one vs batched.
 
-    python benchmarks/throughput.py [--json] [--device cpu|cuda|auto] [--threads N] [--archs 40]
+    python benchmarks/throughput.py [--json] [--fast] [--device cpu|cuda|auto] [--threads N] [--archs 40]
 
-Workloads, all at the article's ``article`` protocol (10 full-batch epochs on ``synthetic``):
+First, at the ``default`` protocol every search uses (:mod:`default_protocol`, whole
+processes, same run): a real search (evolution, 20 evaluations, every setting at its
+default) against a careful user's plain loop retraining the same architectures (shuffled
+mini-batches of 64, 20 epochs, one by one, torch's default threads): ``ratio_default``.
+
+Then the seed-protocol workloads, at the article's ``article`` protocol (10 full-batch
+epochs on ``synthetic``):
 
 (a) ``plain``   – a fixed, seeded list of 40 architectures from the article's space, each
     trained by a plain one-by-one PyTorch loop like the article's ``evaluate_architecture``
@@ -16,7 +22,7 @@ Workloads, all at the article's ``article`` protocol (10 full-batch epochs on ``
 Printed: evaluations/s, the ratios, achieved GFLOP/s (matmul FLOPs of forward + backward)
 against a measured matmul peak, and the largest |Δ validation loss| between the plain loop
 and nasbook. With ``--json`` the last line is one JSON object. Timings on a shared machine
-are noisy: run it twice.
+are noisy: run it twice. ``--fast`` (or NASBOOK_FAST=1) shrinks every workload, to check it runs.
 """
 from __future__ import annotations
 
@@ -34,6 +40,7 @@ import torch
 from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's nasbook
+import default_protocol  # noqa: E402  (next to this file)
 from nasbook import Evaluator, SearchSpace  # noqa: E402
 from nasbook.device import resolve_device  # noqa: E402
 from nasbook.spaces.mlp import ACTIVATION_LAYERS, OPTIMIZER_CLASSES, dropout, init_linear  # noqa: E402
@@ -150,7 +157,14 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--device", default="cpu", help="cpu, cuda or auto")
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's)")
     parser.add_argument("--archs", type=int, default=40, help="size of the seeded architecture list")
+    parser.add_argument("--fast", action="store_true", help="small workloads, to check it runs (NASBOOK_FAST=1)")
+    parser.add_argument("--skip-default", action="store_true", help="only the seed-protocol figures")
     args = parser.parse_args(argv)
+    fast = default_protocol.fast_requested(args.fast)
+    default = {} if args.skip_default or args.device != "cpu" else \
+        default_protocol.measure("evolution", 6 if fast else 20, 3 if fast else 20)
+    if fast:
+        args.archs = min(args.archs, 6)
     if args.threads:
         torch.set_num_threads(args.threads)
     device = resolve_device(args.device)
@@ -159,6 +173,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     rng = np.random.default_rng(2024)
     archs = [SearchSpace().sample(rng) for _ in range(args.archs)]
     bench_archs, bench_seeds = bench_workload(archs)
+    if fast:
+        bench_archs, bench_seeds = bench_archs[:12], bench_seeds[:12]
     batched = Evaluator(protocol="article", device=device, cache=False, batched=True)
     single = Evaluator(protocol="article", device=device, cache=False, batched=False)
     rows, val_rows = len(task.X_train), len(task.X_val)
@@ -172,7 +188,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                                                                for a, s in zip(bench_archs, bench_seeds)])
     bench_batched, t_bench_batched = timed("bench_batched",
                                            lambda: batched.evaluate_many(bench_archs, seed=bench_seeds))
-    sample = list(zip(bench_archs, bench_seeds))[:96]  # the same loop on 8 rows: nearly pure overhead
+    sample = list(zip(bench_archs, bench_seeds))[:12 if fast else 96]  # the same loop on 8 rows: nearly pure overhead
     tiny = tuple(t[:8] for t in data)
     _, t_tiny = timed("tiny", lambda: [plain_evaluate(a, s, tiny, device) for a, s in sample])
     peak = matmul_peak(device)
@@ -205,6 +221,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "max_abs_loss_diff_one_by_one": max(g[0] for g in loss_gaps(plain, one_by_one)),
         "worst_pair": {k: worst[2][k] for k in ("optimizer", "learning_rate", "dropout_rate")},
     })
+    figures.update(default)
+    if default:
+        default_protocol.report(default)
     report(figures, t_plain, t_mixed, t_single, t_bench_plain, t_bench_batched)
     if args.json:
         print(json.dumps({k: round(v, 6) if isinstance(v, float) else v for k, v in figures.items()}))

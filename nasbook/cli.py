@@ -67,7 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="continue the search recorded in --log (after a crash or Ctrl-C)")
     s.add_argument("--json", action="store_true", help="print a JSON summary as the last line")
     s.add_argument("--workers", type=int, default=0,
-                   help="train in N local processes (0 = in this process); results are the same")
+                   help="train in N local processes (0 = the default rule: every usable core when a batch pays, see docs/fast.md; NASBOOK_WORKERS=1 keeps it in this process); results are the same")
     from nasbook.tabular.command import add_parser as add_bench_parser
 
     add_bench_parser(commands)

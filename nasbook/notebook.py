@@ -10,6 +10,7 @@ import os
 import torch
 
 from nasbook.device import describe_device, resolve_device
+from nasbook.evaluation.warmup import warm_up_in_background
 
 
 def fast_mode() -> bool:
@@ -23,8 +24,13 @@ def budget(full: int, fast: int) -> int:
 
 
 def setup_notebook(seed: int = 0) -> torch.device:
-    """Seed torch, pick the device (GPU when present), and say both out loud."""
+    """Seed torch, pick the device (GPU when present), and say both out loud.
+
+    It also starts paying, in the background, what the first trial of a process would pay
+    (:mod:`nasbook.evaluation.warmup`), while the learner reads the first cells.
+    """
     torch.manual_seed(seed)
+    warm_up_in_background()
     device = resolve_device("auto")
     print(describe_device(device))
     print("Fast CI-budget mode (NASBOOK_FAST=1): budgets are shrunk." if fast_mode()

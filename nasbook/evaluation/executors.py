@@ -18,13 +18,14 @@ evaluator turns that into *failed* trials with the reason, so it never ends the 
 from __future__ import annotations
 
 import multiprocessing
-import os
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Callable, Hashable, Iterator, Sequence, TypeVar
 
 import torch
 
+from nasbook.evaluation.cores import usable_cores
+from nasbook.evaluation.warmup import warm_up
 from nasbook.validation import check_choice, check_int, fail
 
 Item = TypeVar("Item")
@@ -136,15 +137,41 @@ def check_accepts_work(executor: Any, field: str = "executor") -> Executor | Non
     return executor
 
 
-def _one_thread_each(threads: int) -> None:
+def start_worker(threads: int) -> None:
+    """What each pool worker runs first: its share of the cores, then the first trial's import."""
     torch.set_num_threads(threads)
+    warm_up()
+
+
+class Serial(Executor):
+    """``executor=SERIAL``: train here, one job after the other, never on a pool.
+
+    Passing it turns off nasbook's default of training a batch on the shared process pool
+    (:mod:`nasbook.evaluation.auto`). Submitted work (outside an evaluator) just runs at once.
+    """
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future:
+        future: Future = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except Exception as err:
+            future.set_exception(err)
+        return future
+
+    def __repr__(self) -> str:
+        return "SERIAL"
+
+
+SERIAL = Serial()
 
 
 class LocalPool(Executor):
     """Local worker processes that share the CPU cores fairly and survive a crashed worker.
 
-    Each worker gets ``cores // workers`` torch threads (at least one), so N workers do not
-    fight over the cores. Workers start with ``spawn`` (a fresh interpreter), which is safe
+    Each worker gets ``cores // workers`` torch threads (at least one; the cores we may use,
+    :func:`~nasbook.evaluation.cores.usable_cores`, not ``os.cpu_count()``), so N workers do
+    not fight over the cores, and pays the first trial's import when it starts
+    (:mod:`~nasbook.evaluation.warmup`). Workers start with ``spawn`` (a fresh interpreter), which is safe
     with PyTorch's thread pools and CUDA. A plain ``ProcessPoolExecutor`` is broken for good
     once one worker dies, so every later job of the search would fail too; this pool starts a
     fresh one on the next submit, and a crash fails only the jobs that were in the pool then.
@@ -153,12 +180,12 @@ class LocalPool(Executor):
     def __init__(self, workers: int, context: str = "spawn") -> None:
         self.workers = check_int("workers", workers, 1, MAX_WORKERS)
         self.context = check_choice("context", context, multiprocessing.get_all_start_methods())
-        self.threads = max(1, (os.cpu_count() or 1) // self.workers)
+        self.threads = max(1, usable_cores() // self.workers)
         self.pool = self._start()
 
     def _start(self) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context(self.context),
-                                   initializer=_one_thread_each, initargs=(self.threads,))
+                                   initializer=start_worker, initargs=(self.threads,))
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future:
         try:

@@ -22,6 +22,7 @@ import torch
 from torch import nn
 
 from nasbook.device import describe_device, resolve_device
+from nasbook.evaluation.auto import choose, under_thread_policy
 from nasbook.evaluation.base import BaseEvaluator, Work
 from nasbook.evaluation.executors import check_executor, plan_jobs, run_in_order
 from nasbook.evaluation.protocols import Protocol, loss_function, make_protocol
@@ -59,6 +60,8 @@ class Evaluator(BaseEvaluator):
     With an ``executor`` (any ``concurrent.futures.Executor``: a process pool, a Dask
     client's ``get_executor()``) the training jobs run there in parallel
     (:mod:`nasbook.evaluation.executors`); :meth:`using` gives such a copy of an evaluator.
+    Without one, a batch goes to a shared process pool on every usable core when
+    :mod:`nasbook.evaluation.auto`'s rule says it pays (same bits); ``executor=SERIAL``: here.
     """
 
     population_floats = 2 ** 21  # 8 MB of activations: on a CPU, larger groups fall out of cache
@@ -158,8 +161,11 @@ class Evaluator(BaseEvaluator):
     # -- how the work is cut into jobs and run -------------------------------------------
     def compute(self, work: Work, should_stop: Callable[[], bool]) -> Iterator[Trial]:
         """Train the work in jobs (:meth:`plan`), here or on the executor; yield in work order."""
-        worker = self if self.executor is None else self._worker_copy()
-        results = run_in_order(work, self.plan(work), worker._train_job, self.executor, should_stop)
+        jobs = self.plan(work)
+        executor = choose(self, work, len(jobs))  # None: here (nasbook.evaluation.auto)
+        worker = self if executor is None else self._worker_copy()
+        job = under_thread_policy(worker._train_job, executor, self)
+        results = run_in_order(work, jobs, job, executor, should_stop)
         try:
             for (arch, seed), result in zip(work, results):
                 yield result if isinstance(result, Trial) else lost_trial(arch, seed, result)
