@@ -53,13 +53,14 @@ class ArchitectureExplorer:
         start = self.space.validate({**first, **{k: v for k, v in (start or {}).items() if k in first}})
         self.fixed = {k: v for k, v in start.items() if len(self.space.choices[k]) == 1}
         self.controls: dict[str, W.ValueWidget] = {}
+        self._holding = False  # True while set() moves several controls: train once, at the end
         style = {"description_width": "90px"}
         for key, values in self.space.choices.items():
             if key in self.fixed:
                 continue
             kind = W.SelectionSlider if all(isinstance(v, (int, float)) for v in values) else W.ToggleButtons
             control = kind(options=list(values), value=start[key], description=LABELS.get(key, key), style=style)
-            control.observe(lambda _: self.show(), names="value")
+            control.observe(lambda _: None if self._holding else self.show(), names="value")
             self.controls[key] = control
         self.tried: dict[int, Trial] = {}  # architecture index in the space -> its trial
         self.plot = W.Image(format="png", layout=W.Layout(max_width="520px"))
@@ -81,11 +82,16 @@ class ArchitectureExplorer:
         return {**self.fixed, **{k: c.value for k, c in self.controls.items()}}
 
     def set(self, **choices: Any) -> Trial:
-        """Move controls from code (as a learner would) and return the trial shown."""
-        for key, value in choices.items():
+        """Move several controls from code, then train once; return the trial shown."""
+        for key in choices:
             if key not in self.controls:
                 raise fail("key", key, f"one of the explorer's controls: {', '.join(self.controls)}")
-            self.controls[key].value = value
+        self._holding = True
+        try:
+            for key, value in choices.items():
+                self.controls[key].value = value
+        finally:
+            self._holding = False
         return self.show()
 
     def show(self) -> Trial:
