@@ -100,7 +100,7 @@ class ArchitectureExplorer:
         trial = self.evaluator.evaluate(arch, seed=self.seed)
         self.tried[self.space.index(arch)] = trial
         fig = Figure(figsize=(6, 3))
-        fig.subplots_adjust(left=0.12, bottom=0.16, right=0.97, top=0.95)
+        fig.subplots_adjust(left=0.18, bottom=0.16, right=0.97, top=0.95)  # room for log-scale tick labels
         ax = plot_training(trial, ax=fig.add_subplot())
         ax.legend(fontsize=8)
         self.plot.value = render_png(fig)
