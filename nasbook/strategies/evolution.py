@@ -17,6 +17,10 @@ Two versions share this module and the search loop:
   keeps the population exploring. A child that was already evaluated is mutated again (up
   to a few tries), so the budget is not spent on cache hits.
 
+The removal rule is one method, :meth:`Evolution.remove_one`; :class:`KillTheWorst` (not a
+registered strategy: the control experiment of :mod:`nasbook.experiments.aging`) removes the
+worst member instead of the oldest.
+
 Ranking always uses ``Trial.score`` (``inf`` for a diverged or failed trial), so a failure
 can never be an elite or win a tournament, and NaN never enters a sort.
 """
