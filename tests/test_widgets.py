@@ -53,7 +53,7 @@ def test_run_button_searches_and_updates_plot_table_and_result():
         diverge=lambda a: a["learning_rate"] == 0.1), progress=False)
     assert [t.arch for t in result.trials] == [t.arch for t in expected.trials]
     assert dash.progress.value == dash.progress.max == 15
-    assert dash.live.progress_plot.value.tobytes().startswith(PNG)
+    assert bytes(dash.live.progress_plot.value).startswith(PNG)
     assert "Top" in text(dash.live.table) and f"{result.best_val_loss:.4g}" in text(dash.live.table)
     assert "finished" in dash.status.value and f"{result.failures} failed" in dash.status.value
     assert not dash.run_button.disabled and dash.stop_button.disabled
@@ -75,7 +75,7 @@ def test_stop_ends_the_search_early_and_keeps_finished_trials(tmp_path):
     assert len(logs) == 1
     header, trials, warnings = read_log(logs[0])
     assert [t.arch for t in trials] == [t.arch for t in result.trials] and not warnings
-    assert dash.live.progress_plot.value.tobytes().startswith(PNG)  # the final redraw happened
+    assert bytes(dash.live.progress_plot.value).startswith(PNG)  # the final redraw happened
 
 
 @pytest.mark.parametrize("field, value, words", [
@@ -171,14 +171,14 @@ def test_live_view_draws_the_strategy_view_and_throttles():
     view = LiveView(every=100)
     trials = nasbook.search("random", budget=5, evaluator=ToyEvaluator(), progress=False).trials
     assert view.update(trials, RL_TRACE, SearchSpace(), force=True)
-    assert view.strategy_plot.value.tobytes().startswith(PNG) and view.strategy_plot.layout.display is None
+    assert bytes(view.strategy_plot.value).startswith(PNG) and view.strategy_plot.layout.display is None
     assert "learned" in view.strategy_note.value
     assert view.update(trials, [], None) is False and view.redraws == 1  # throttled
     assert view.update(trials, [], None, force=True) and view.strategy_plot.layout.display == "none"
     for kind, entry in [("population", {"generation": 0, "scores": [1.0, math.inf]}),
                         ("darts", {"epoch": 0, "alphas": {"optimizer": [0.2, 0.5, 0.3]}})]:
         assert view.update(trials, [{"kind": kind, **entry}], SearchSpace(), force=True)
-        assert view.strategy_plot.value.tobytes().startswith(PNG)
+        assert bytes(view.strategy_plot.value).startswith(PNG)
 
 
 def test_callback_runs_in_a_worker_thread():
@@ -200,7 +200,7 @@ def test_evolution_run_shows_its_population_view():
     dash.strategy.value = "evolution"
     result = dash.run(timeout=30)
     assert result.strategy == "evolution" and result.trace
-    assert dash.live.strategy_plot.value.tobytes().startswith(PNG)
+    assert bytes(dash.live.strategy_plot.value).startswith(PNG)
     assert dash.live.strategy_plot.layout.display is None
 
 
@@ -213,4 +213,4 @@ def test_every_registered_strategy_runs_in_the_dashboard(name):
         assert "darts" in name and dash.error and "error" in text(dash.message)
     else:
         assert result.evaluations + result.charged_evaluations <= 12 and dash.error is None
-        assert dash.live.progress_plot.value.tobytes().startswith(PNG)
+        assert bytes(dash.live.progress_plot.value).startswith(PNG)

@@ -8,5 +8,7 @@
 * :mod:`.report`, :mod:`.checklist` – the verdict table, the summary and the reproducibility
   checklist, written from the numbers;
 * :mod:`.proxies`   – low-fidelity proxies and performance predictors, and rank correlation;
+* :mod:`.aging`     – aging (regularized) evolution against kill-the-worst, paired over seeds;
+* :mod:`.bilevel`   – notebook 01's landscape, memorisation and split-loss helpers;
 * :mod:`.stats`     – paired tests over seeds, bootstrap intervals, Holm, FOR/AGAINST/INCONCLUSIVE verdicts.
 """

@@ -194,3 +194,16 @@ def dropout(x: torch.Tensor, rate: float, generator: torch.Generator | None) -> 
 
 def count_parameters(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())
+
+
+def short_label(arch: Mapping[str, Any]) -> str:
+    """A one-line, column-aligned label of an MLP architecture: ``"2×64  ReLU      lr=0.01   Adam    dropout=0.2"``.
+
+    Keys the architecture does not have are left out (a tiny space may fix some).
+    """
+    parts = [f"{arch.get('num_hidden_layers', '?')}×{arch.get('hidden_layer_size', '?')!s:<4}"]
+    for key, text in (("activation_function", "{:<9}"), ("learning_rate", "lr={!s:<6}"),
+                      ("optimizer", "{:<7}"), ("dropout_rate", "dropout={}")):
+        if key in arch:
+            parts.append(text.format(arch[key]))
+    return " ".join(parts).rstrip()

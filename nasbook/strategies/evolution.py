@@ -17,6 +17,10 @@ Two versions share this module and the search loop:
   keeps the population exploring. A child that was already evaluated is mutated again (up
   to a few tries), so the budget is not spent on cache hits.
 
+The removal rule is one method, :meth:`Evolution.remove_one`; :class:`KillTheWorst` (not a
+registered strategy: the control experiment of :mod:`nasbook.experiments.aging`) removes the
+worst member instead of the oldest.
+
 Ranking always uses ``Trial.score`` (``inf`` for a diverged or failed trial), so a failure
 can never be an elite or win a tournament, and NaN never enters a sort.
 """
@@ -121,9 +125,13 @@ class Evolution(Strategy):
         for trial in trials:
             self.population.append(trial)
             if len(self.population) > self.population_size:
-                self.population.popleft()
+                self.remove_one()
         if trials:
             self.record(trials)
+
+    def remove_one(self) -> None:
+        """Aging: the oldest member leaves, however good it is (:class:`KillTheWorst` differs here)."""
+        self.population.popleft()
 
     def record(self, trials: list[Trial]) -> None:
         """Append the current population (archs and scores, oldest first) to the trace."""
@@ -136,3 +144,28 @@ class Evolution(Strategy):
             cache_hits=sum(t.cached for t in trials),
         ))
         self.generation += 1
+
+
+class KillTheWorst(Evolution):
+    """Tournament evolution that removes the *worst* member instead of the oldest.
+
+    The control experiment for aging (Real et al., 2019, compare the two): everything else is
+    :class:`Evolution` in ``default`` mode; only :meth:`remove_one` differs. A member that
+    scored well, by skill or by a lucky seed, stays until something better arrives.
+    """
+
+    def __init__(self, population_size: int = 10, sample_size: int = 5, retries: int = 10) -> None:
+        super().__init__("default", population_size, sample_size, retries)
+
+    def remove_one(self) -> None:
+        """The worst member leaves (the oldest of the worst, on a tie)."""
+        members = self.population
+        worst = max(range(len(members)), key=lambda i: (members[i].score, -i))
+        del members[worst]
+
+
+def differences(child: Arch, elites: list[Arch]) -> tuple[int, dict[str, Any]]:
+    """The elite ``child`` is closest to (fewest differing keys; the first on a tie) and the
+    keys where it differs from it, with the child's values."""
+    nearest = min(range(len(elites)), key=lambda i: sum(child[k] != elites[i][k] for k in child))
+    return nearest, {k: v for k, v in child.items() if v != elites[nearest][k]}

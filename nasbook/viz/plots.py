@@ -367,3 +367,28 @@ def draw_mlp(arch: Mapping[str, Any], ax: Axes | None = None, in_features: int =
     ax.set_aspect("equal")
     ax.axis("off")
     return ax
+
+
+# -- notebook 01: one training, and the outer landscape ----------------------------------------
+def plot_training(trial: Trial, ax: Axes | None = None, label: str = "") -> Axes:
+    """A trial's training loss per epoch (the inner objective, solid) and its validation
+    loss at the recorded checkpoints (the outer score, dashed, same colour)."""
+    ax = _axes(ax)
+    line, = ax.plot(np.arange(1, len(trial.train_curve) + 1), trial.train_curve,
+                    label=f"{label} train loss (inner)".strip())
+    ax.plot([int(e) for e in trial.val_curve], list(trial.val_curve.values()), "--", color=line.get_color(),
+            label=f"{label} validation loss (outer)".strip())
+    ax.set_xlabel("epoch"); ax.set_ylabel("MSE"); ax.set_yscale("log")
+    return ax
+
+
+def plot_landscape(scores: np.ndarray, rows: Sequence[Any], cols: Sequence[Any], ax: Axes,
+                   labels: tuple[str, str] = ("depth", "width"), title: str = "log10 L_val") -> Axes:
+    """One seed's scores over a two-key grid as a heat map (yellow = low), best cell starred."""
+    im = ax.imshow(np.log10(scores), cmap="viridis_r")
+    r, c = np.unravel_index(np.nanargmin(scores), scores.shape)
+    ax.plot(c, r, "r*", markersize=14)
+    ax.set_xticks(range(len(cols)), [str(v) for v in cols]); ax.set_yticks(range(len(rows)), [str(v) for v in rows])
+    ax.set_xlabel(labels[1]); ax.set_ylabel(labels[0]); ax.set_title(title)
+    ax.figure.colorbar(im, ax=ax, fraction=0.05, label="lower is better")
+    return ax

@@ -1,4 +1,5 @@
-"""Widgets to *play* with NAS in a notebook: the search dashboard and the search-space editor.
+"""Widgets to *play* with NAS in a notebook: the search dashboard, the search-space editor,
+the architecture explorer of notebook 01 and the evolution sliders of notebook 04.
 
 Core ipywidgets and matplotlib only (third-party widget libraries break on Colab)::
 
@@ -8,7 +9,9 @@ Core ipywidgets and matplotlib only (third-party widget libraries break on Colab
     dash.result                                    # the last run's SearchResult
 """
 from nasbook.viz.widgets.dashboard import SearchDashboard
+from nasbook.viz.widgets.evolution import EvolutionExplorer
+from nasbook.viz.widgets.explorer import ArchitectureExplorer
 from nasbook.viz.widgets.live import LiveView, render_png, top_table_html
 from nasbook.viz.widgets.space_editor import SpaceEditor
 
-__all__ = ["LiveView", "SearchDashboard", "SpaceEditor", "render_png", "top_table_html"]
+__all__ = ["ArchitectureExplorer", "EvolutionExplorer", "LiveView", "SearchDashboard", "SpaceEditor", "render_png", "top_table_html"]
