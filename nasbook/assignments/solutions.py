@@ -1,9 +1,12 @@
-"""The reference solution of notebooks/08_assignment.ipynb, kept out of the student's notebook.
+"""The reference solutions of notebooks/08_assignment.ipynb, kept out of the student's notebook.
 
-The notebook's skeleton cell ends with ``MyStrategy = solution_if_requested(MyStrategy)``
+* ``MyStrategy`` – the hill climber with restarts (the notebook's first task);
+* ``BeatTheBaselines`` – one answer to the open-ended graded task (:mod:`.task`).
+
+Each student cell of the notebook ends with ``X = solution_if_requested(X)``
 (:mod:`nasbook.assignments.switch`): with ``NASBOOK_SOLUTION=1`` (the test suite sets it in
-conftest.py) this class replaces the student's, so the notebook runs top to bottom in CI;
-otherwise the student's class is kept.
+conftest.py) the class of the same name here replaces the student's, so the notebook runs top
+to bottom in CI; otherwise the student's class is kept.
 """
 from __future__ import annotations
 
@@ -47,3 +50,18 @@ class MyStrategy(nasbook.Strategy):
                 if self.stale >= self.patience:                # stuck: restart next ask
                     self.current, self.current_score, self.stale = None, math.inf, 0
             self.trace.append({"kind": "hill_climb", "current_score": self.current_score, "stale": self.stale})
+
+
+class BeatTheBaselines(nasbook.Strategy):
+    """PLACEHOLDER"""
+
+    name = "beat-the-baselines"
+
+    def ask(self):
+        return [self.space.sample(self.rng)]
+
+    def tell(self, trials):
+        pass
+
+
+SOLUTIONS = {"MyStrategy": MyStrategy, "BeatTheBaselines": BeatTheBaselines}
