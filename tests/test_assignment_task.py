@@ -62,19 +62,26 @@ def test_a_random_clone_fails_and_the_message_names_what_failed():
     json.dumps(report.to_dict())  # a grade book can store it
 
 
+@pytest.fixture(scope="module")
+def local_graded():
+    """The library's local search under the default opponents, 20 seeds at budget 100 on the table."""
+    return graded(LibraryLocal, Task(seeds=20))[1]
+
+
 def test_a_strategy_that_clearly_beats_its_opponent_passes():
-    # local search against random search, 30 seeds at budget 100 on the table: better, on merit
-    _, check = graded(LibraryLocal, Task(opponents=("random",), seeds=30))
+    # local search against random search alone: better, on merit (p < 0.05, interval below 1)
+    _, check = graded(LibraryLocal, Task(opponents=("random",), seeds=20))
     assert check.status == "pass", check.message
     result = check.numbers["against"]["random"]
     assert result["beaten"] and result["p"] < 0.05 and result["ratio_interval"][1] < 1
     assert "random: beaten" in check.message and "Task passed." in check.message
 
 
-def test_beating_one_opponent_is_not_enough():
+def test_beating_one_opponent_is_not_enough(local_graded):
     # the same local search, now also against regularized evolution: the message names the one missed
-    _, check = graded(LibraryLocal, Task(seeds=30))
+    check = local_graded
     assert check.status == "fail" and check.numbers["missed"] == ["evolution/default"], check.message
+    assert check.numbers["against"]["random"]["regrets"] != check.numbers["against"]["evolution/default"]["regrets"]
     assert "random: beaten" in check.message and "evolution/default: NOT beaten" in check.message
     assert "Task failed: not clearly better than evolution/default." in check.message
 
@@ -112,15 +119,13 @@ def test_the_task_runs_from_the_shell(tmp_path, capsys):
 
 
 def test_each_student_class_gets_its_own_reference_solution(monkeypatch, capsys):
-    class BeatTheBaselines(nasbook.Strategy):
-        pass
-
     monkeypatch.setenv("NASBOOK_SOLUTION", "1")
-    assert solution_if_requested(BeatTheBaselines) is solutions.BeatTheBaselines
-    with pytest.raises(NasbookError, match="BeatTheBaselines"):
-        solution_if_requested(RandomClone)
+    assert solution_if_requested(RandomClone, "BeatTheBaselines") is solutions.BeatTheBaselines
+    assert solution_if_requested(RandomClone) is solutions.MyStrategy  # the hill climber, as before
+    with pytest.raises(NasbookError, match="solution=.*BeatTheBaselines"):
+        solution_if_requested(RandomClone, "Nope")
     monkeypatch.setenv("NASBOOK_SOLUTION", "0")
-    assert solution_if_requested(RandomClone) is RandomClone
+    assert solution_if_requested(RandomClone, "BeatTheBaselines") is RandomClone
 
 
 def _cells(kind):

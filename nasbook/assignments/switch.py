@@ -21,16 +21,15 @@ def solution_requested() -> bool:
     return os.environ.get("NASBOOK_SOLUTION", "0").strip().lower() in ("1", "true", "yes")
 
 
-def solution_if_requested(student_class: type) -> type:
-    """The reference solution of the same name when NASBOOK_SOLUTION=1 (teachers, CI), else the
-    student's class: ``MyStrategy`` (the hill climber) or ``BeatTheBaselines`` (the graded task)."""
+def solution_if_requested(student_class: type, solution: str = "MyStrategy") -> type:
+    """The reference solution named ``solution`` when NASBOOK_SOLUTION=1 (teachers, CI), else the
+    student's class: ``"MyStrategy"`` (the hill climber) or ``"BeatTheBaselines"`` (the graded task)."""
     if not solution_requested():
         return student_class
     from nasbook.assignments import solutions  # imported only here: the package never needs it
 
-    name = getattr(student_class, "__name__", "")
-    if name not in solutions.SOLUTIONS:
-        raise fail("student_class", student_class, f"a class named one of {sorted(solutions.SOLUTIONS)} "
-                   "(nasbook.assignments.solutions holds a reference solution only for those)")
-    print(f"NASBOOK_SOLUTION=1: using the reference solution instead of your {name}.")
-    return solutions.SOLUTIONS[name]
+    if solution not in solutions.SOLUTIONS:
+        raise fail("solution", solution, f"one of {sorted(solutions.SOLUTIONS)} (the reference solutions in "
+                   "nasbook.assignments.solutions)")
+    print(f"NASBOOK_SOLUTION=1: using the reference solution instead of your {student_class.__name__}.")
+    return solutions.SOLUTIONS[solution]
