@@ -64,13 +64,13 @@ def test_a_random_clone_fails_and_the_message_names_what_failed():
 
 @pytest.fixture(scope="module")
 def local_graded():
-    """The library's local search under the default opponents, 20 seeds at budget 100 on the table."""
-    return graded(LibraryLocal, Task(seeds=20))[1]
+    """The library's local search under the default opponents, 30 seeds at budget 100 on the table."""
+    return graded(LibraryLocal, Task(seeds=30))[1]
 
 
 def test_a_strategy_that_clearly_beats_its_opponent_passes():
     # local search against random search alone: better, on merit (p < 0.05, interval below 1)
-    _, check = graded(LibraryLocal, Task(opponents=("random",), seeds=20))
+    _, check = graded(LibraryLocal, Task(opponents=("random",), seeds=30))
     assert check.status == "pass", check.message
     result = check.numbers["against"]["random"]
     assert result["beaten"] and result["p"] < 0.05 and result["ratio_interval"][1] < 1

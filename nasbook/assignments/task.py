@@ -34,7 +34,7 @@ import numpy as np
 from nasbook.experiments.showdown import split_name
 from nasbook.loop.outer import search
 from nasbook.strategies import STRATEGIES, make_strategy
-from nasbook.validation import check_float, check_int, fail
+from nasbook.validation import NasbookError, check_float, check_int, fail
 from nasbook.assignments.checker import Context
 from nasbook.assignments.checks import performance_verdict
 from nasbook.assignments.report import Check
@@ -42,6 +42,14 @@ from nasbook.assignments.testbed import Benchmark, make_benchmark
 
 DEFAULT_OPPONENTS = ("random", "evolution/default")
 MECHANICS = ("interface", "proposals", "budget", "failures", "determinism")  # must pass before grading
+
+
+def _known(name: Any) -> bool:
+    """True for ``"name"`` or ``"name/mode"`` of a built-in strategy."""
+    try:
+        return isinstance(name, str) and split_name(name)[0] in STRATEGIES
+    except NasbookError:  # an unknown mode
+        return False
 
 
 @dataclass(frozen=True)
@@ -68,10 +76,9 @@ class Task:
             raise fail("opponents", self.opponents, "a non-empty tuple of strategy names, e.g. "
                        f"{DEFAULT_OPPONENTS}")
         for name in names:
-            strategy, _ = split_name(name) if isinstance(name, str) else (name, "")
-            if strategy not in STRATEGIES:
-                raise fail("opponents", name, f"a built-in strategy, optionally with a mode: one of "
-                           f"{sorted(STRATEGIES)}, e.g. 'evolution/default'")
+            if not _known(name):
+                raise fail("opponents", name, f"a built-in strategy, optionally with a mode ('default' or "
+                           f"'article'): one of {sorted(STRATEGIES)}, e.g. 'evolution/default'")
         object.__setattr__(self, "opponents", tuple(names))
         check_int("budget", self.budget, minimum=1)
         check_int("seeds", self.seeds, minimum=1)
@@ -121,8 +128,7 @@ FIX = ("The target is relative: on most seeds your pick must be clearly closer t
        "where yours loses: does it stop exploring too early (a local optimum), or spend budget on repeats "
        "or on regions that already failed? Ideas the course taught: neighbours (02) and local search (06), "
        "ageing and tournaments (04), a policy that learns which values pay (03), a predictor of the scores "
-       "(07). "
-       "Judge a change with many seeds, never one run.")
+       "(07). Judge a change with many seeds, never one run.")
 
 
 def graded_task(task: Task, ctx: Context, title: str) -> Check:
@@ -156,5 +162,5 @@ def graded_task(task: Task, ctx: Context, title: str) -> Check:
 
 
 def check_title(task: Task) -> str:
-    return f"Graded task: {' and '.join(task.opponents)} beaten"
+    return f"Graded task: beat {' and '.join(task.opponents)}"
 
