@@ -9,11 +9,11 @@ a paired Wilcoxon signed-rank test with p < ``alpha`` *and* a bootstrap interval
 median-regret ratio entirely below 1.
 
 The defaults were fixed before any solution was written: opponents ``random`` (the baseline
-every NAS paper must beat) and ``evolution/default`` (regularized evolution, among the
-strongest strategies of notebook 06's showdown at this budget), budget 100, 50 seeds, alpha
+every NAS paper must beat) and ``evolution/default`` (regularized evolution, the lowest
+median regret at this budget of the showdown strategies we ran), budget 100, 50 seeds, alpha
 0.05, on the seed-protocol tabular benchmark (``nasbook.tabular``: every lookup draws one of
-the table's training seeds, and a pick is judged by its seed-averaged score). Copying a
-shipped strategy does not pass: against itself it is "about as good", never "better".
+the table's training seeds, and a pick is judged by its seed-averaged score). Copying an
+opponent does not pass: against itself it has the same regret on every seed, never "better".
 
 No correction for two tests is needed: "better than A *and* better than B" passes only when
 both tests reject, so a strategy that is no better than one of them passes with chance at
