@@ -31,7 +31,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--benchmark", default=None, choices=("toy", "table"), help="default: table if installed")
     parser.add_argument("--seeds", type=int, default=30, help="seeds of the performance check")
     parser.add_argument("--budget", type=int, default=100, help="evaluations per search in the performance check")
-    parser.add_argument("--time-limit", type=float, default=60.0, help="seconds per check")
+    parser.add_argument("--time-limit", type=float, default=60.0,
+                        help="seconds one call of the strategy (ask, tell, ...) may take")
     parser.add_argument("--task", action="store_true", help="add the graded task (default: beat random and "
                         "evolution/default at budget 100 over 50 seeds on the table)")
     parser.add_argument("--beat", default=None, help="the task's opponents, comma-separated (implies --task)")

@@ -116,8 +116,11 @@ def _against(name: str, mine: list[float], theirs: list[float], alpha: float) ->
 
 def _line(name: str, result: dict[str, Any]) -> str:
     low, high = result["ratio_interval"]
-    ratio = (f"ratio {result['ratio']:.2f} ({result['ratio_method']} interval {low:.2f} to {high:.2f})"
-             if math.isfinite(result["ratio"]) else "ratio not defined (its median regret is 0)")
+    degenerate = math.isnan(low) or math.isnan(high)
+    interval = ("no interval: the resampled ratios are degenerate, run more seeds" if degenerate
+                else f"{result['ratio_method']} interval {low:.2f} to {high:.2f}")
+    ratio = (f"ratio {result['ratio']:.2f} ({interval})" if math.isfinite(result["ratio"])
+             else "ratio not defined (its median regret is 0)")
     mark = "beaten" if result["beaten"] else "NOT beaten"
     return (f"{name}: {mark} — {result['verdict']}; its median regret {result['median_regret']:.4g}, {ratio}, "
             f"p = {result['p']:.2g}, yours lower on {result['wins']} seeds and higher on {result['losses']}.")
