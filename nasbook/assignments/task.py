@@ -86,7 +86,7 @@ class Task:
 
     def __str__(self) -> str:
         return (f"beat {' and '.join(self.opponents)} at budget {self.budget} over {self.seeds} seeds "
-                f"on the {self.bench().name} benchmark")
+                f"on the {getattr(self.benchmark, 'name', self.benchmark)} benchmark")
 
     def bench(self) -> Benchmark:
         """The benchmark the task is judged on (the table must be installed for the default)."""
