@@ -11,7 +11,9 @@ The checks, in order (each is a function in :mod:`nasbook.assignments.checks`):
 4. ``failures``    – diverged/failed trials (even all of them) never crash it, nor attract it;
 5. ``determinism`` – same seed, same history; another seed, another history;
 6. ``performance`` – median regret over many seeds against random search: a paired Wilcoxon
-   test and a bootstrap interval of the median-regret ratio give the verdict.
+   test and a bootstrap interval of the median-regret ratio give the verdict;
+7. ``task``        – only with ``task=``: the open-ended graded task of :mod:`.task` (beat the
+   opponents a teacher picks, by the same verdict, on the tabular benchmark).
 
 Every search runs through :func:`nasbook.search` (the one loop), on the toy evaluator for
 the mechanics and on a :class:`~nasbook.assignments.testbed.Benchmark` for performance.
@@ -139,7 +141,7 @@ def run_check(fn: CheckFn, name: str, title: str, ctx: Context) -> Check:
 
 def check_strategy(strategy_class: Any, *, params: dict[str, Any] | None = None,
                    benchmark: "Benchmark | str | None" = None, seeds: int = 30, budget: int = 100,
-                   time_limit: float | None = 60.0, verbose: bool = True) -> CheckReport:
+                   time_limit: float | None = 60.0, task: Any = None, verbose: bool = True) -> CheckReport:
     """Check a student's strategy class and print a report a student can act on.
 
     Args:
@@ -152,6 +154,9 @@ def check_strategy(strategy_class: Any, *, params: dict[str, Any] | None = None,
         time_limit: seconds one call of the strategy's code (``setup``, ``prepare``, ``ask``,
             ``tell``) may take before the check fails as "did not return" (None: no limit). The
             evaluations between calls are not counted: a whole performance check may take minutes.
+        task: a :class:`~nasbook.assignments.task.Task` (or True for its defaults: beat ``random``
+            and ``evolution/default`` at budget 100 over 50 seeds on the table) adds the graded
+            task as a seventh check; None (the default) leaves it out.
         verbose: print the report.
 
     Returns:
@@ -159,16 +164,25 @@ def check_strategy(strategy_class: Any, *, params: dict[str, Any] | None = None,
         ``status``/``message``/``fix``/``numbers``).
     """
     from nasbook.assignments.checks import CHECKS
+    from nasbook.assignments.task import Task, check_title, graded_task
 
     if params is not None and not isinstance(params, Mapping):
         raise fail("params", params, "a dict of constructor arguments, e.g. {'patience': 5}, or None")
     ctx = Context(strategy_class, dict(params or {}), make_benchmark(benchmark),
                   check_int("seeds", seeds, minimum=1), check_int("budget", budget, minimum=1),
                   None if time_limit is None else check_float("time_limit", time_limit, low=0.001))
+    if task is True:
+        task = Task()
+    if task is not None and not isinstance(task, Task):
+        raise fail("task", task, "None, True (the default task) or a nasbook.assignments.Task(...)")
+    plan = list(CHECKS)
+    if task is not None:
+        task.bench()  # the table must be there before any check runs
+        plan.append(("task", check_title(task), lambda ctx, title: graded_task(task, ctx, title)))
     start = time.perf_counter()
     checks: list[Check] = []
     blocker = ""
-    for name, title, fn in CHECKS:
+    for name, title, fn in plan:
         if blocker:
             check = Check(name, title, "skip", f"Skipped: fix the '{blocker}' check first.")
         else:

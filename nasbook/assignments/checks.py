@@ -266,13 +266,14 @@ def _stats(values: list[float]) -> tuple[float, float, float]:
     return float(np.median(values)), q1, q3
 
 
-def performance_verdict(mine: list[float], theirs: list[float], alpha: float = 0.05) -> dict[str, Any]:
-    """The verdict on per-seed regrets (same seeds) against random search, and its numbers.
+def performance_verdict(mine: list[float], theirs: list[float], alpha: float = 0.05,
+                        opponent: str = "random search") -> dict[str, Any]:
+    """The verdict on per-seed regrets (same seeds) against ``opponent``, and its numbers.
 
     "better" needs both a significant paired test (Wilcoxon signed-rank, two-sided, p < alpha)
-    and a bootstrap interval of the median-regret ratio (mine / random's) entirely below 1;
+    and a bootstrap interval of the median-regret ratio (mine / the opponent's) entirely below 1;
     "worse" the mirror (p < alpha, interval entirely above 1); anything else is "about as good".
-    When random search's median regret is 0 the ratio is undefined: then only "worse" (a
+    When the opponent's median regret is 0 the ratio is undefined: then only "worse" (a
     significant test and a higher median) or "about as good" can be said.
     """
     test = stats.paired_test(mine, theirs)
@@ -280,11 +281,11 @@ def performance_verdict(mine: list[float], theirs: list[float], alpha: float = 0
     significant = test.informative >= stats.MIN_PAIRS and test.p < alpha
     (med, _, _), (rmed, _, _) = _stats(mine), _stats(theirs)
     if significant and (ratio.high < 1 if math.isfinite(ratio.high) else False):
-        verdict = "better than random search"
+        verdict = f"better than {opponent}"
     elif significant and (ratio.low > 1 if math.isfinite(ratio.low) else med > rmed):
-        verdict = "worse than random search"
+        verdict = f"worse than {opponent}"
     else:
-        verdict = "about as good as random search (no clear difference)"
+        verdict = f"about as good as {opponent} (no clear difference)"
     if test.informative < stats.MIN_PAIRS:
         verdict += (f"; only {test.informative} seed(s) differ, and with fewer than {stats.MIN_PAIRS} the "
                     "test cannot decide: run more seeds")

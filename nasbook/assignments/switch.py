@@ -1,6 +1,6 @@
 """The switch that lets CI run the student notebook with the reference solution.
 
-The skeleton cell of notebooks/08_assignment.ipynb ends with
+Each student cell of notebooks/08_assignment.ipynb ends with a line like
 
     MyStrategy = nasbook.assignments.solution_if_requested(MyStrategy)
 
@@ -13,17 +13,23 @@ from __future__ import annotations
 
 import os
 
+from nasbook.validation import fail
+
 
 def solution_requested() -> bool:
     """True when the environment variable NASBOOK_SOLUTION is 1/true/yes."""
     return os.environ.get("NASBOOK_SOLUTION", "0").strip().lower() in ("1", "true", "yes")
 
 
-def solution_if_requested(student_class: type) -> type:
-    """The reference solution when NASBOOK_SOLUTION=1 (teachers, CI), else the student's class."""
+def solution_if_requested(student_class: type, solution: str = "MyStrategy") -> type:
+    """The reference solution named ``solution`` when NASBOOK_SOLUTION=1 (teachers, CI), else the
+    student's class: ``"MyStrategy"`` (the hill climber) or ``"BeatTheBaselines"`` (the graded task)."""
     if not solution_requested():
         return student_class
-    from nasbook.assignments.solutions import MyStrategy  # imported only here: the package never needs it
+    from nasbook.assignments import solutions  # imported only here: the package never needs it
 
+    if solution not in solutions.SOLUTIONS:
+        raise fail("solution", solution, f"one of {sorted(solutions.SOLUTIONS)} (the reference solutions in "
+                   "nasbook.assignments.solutions)")
     print(f"NASBOOK_SOLUTION=1: using the reference solution instead of your {student_class.__name__}.")
-    return MyStrategy
+    return solutions.SOLUTIONS[solution]
