@@ -55,8 +55,9 @@ def test_a_random_clone_fails_and_the_message_names_what_failed():
     against = check.numbers["against"]
     assert check.numbers["missed"] == ["random", "evolution/default"]
     assert against["random"]["verdict"].startswith("the same regret as random on every seed")
+    assert check.numbers["grade"] == "fail"
     for words in ("random: NOT beaten", "evolution/default: NOT beaten",
-                  "Task failed: not clearly better than random and evolution/default"):
+                  "Task failed: not clearly better than random"):
         assert words in check.message, (words, check.message)
     assert "many seeds" in check.fix
     json.dumps(report.to_dict())  # a grade book can store it
@@ -71,20 +72,23 @@ def local_graded():
 def test_a_strategy_that_clearly_beats_its_opponent_passes():
     # local search against random search alone: better, on merit (p < 0.05, interval below 1)
     _, check = graded(LibraryLocal, Task(opponents=("random",), seeds=30))
-    assert check.status == "pass", check.message
+    assert check.status == "pass" and check.numbers["grade"] == "distinction", check.message
     result = check.numbers["against"]["random"]
     assert result["beaten"] and result["p"] < 0.05 and result["ratio_interval"][1] < 1
-    assert "random: beaten" in check.message and "Task passed." in check.message
+    assert "random: beaten" in check.message and "Task passed with distinction." in check.message
 
 
-def test_beating_one_opponent_is_not_enough(local_graded):
-    # the same local search, now also against regularized evolution: the message names the one missed
+def test_beating_the_baseline_but_not_every_opponent_is_a_pass_without_distinction(local_graded):
+    # the same local search, now also against regularized evolution: not beaten, but not clearly
+    # worse either (a pass), and the message names the opponent a distinction still needs
     check = local_graded
-    assert check.status == "fail" and check.numbers["missed"] == ["evolution/default"], check.message
+    assert check.status == "pass" and check.numbers["grade"] == "pass", check.message
+    assert check.numbers["missed"] == ["evolution/default"] and check.numbers["worse"] == []
     against = check.numbers["against"]
     assert against["random"]["regrets"] != against["evolution/default"]["regrets"]
+    assert against["evolution/default"]["verdict"].startswith("about as good")
     assert "random: beaten" in check.message and "evolution/default: NOT beaten" in check.message
-    assert "Task failed: not clearly better than evolution/default." in check.message
+    assert "for a distinction it must also be clearly better than evolution/default" in check.message
 
 
 def test_a_strategy_that_breaks_the_rules_is_not_graded():
@@ -165,3 +169,12 @@ def test_no_line_of_a_reference_solution_is_in_the_notebook():
     student = [c for c in _cells("code") if "class " in c]
     assert [re.search(r"class (\w+)", c).group(1) for c in student] == ["MyStrategy", "BeatTheBaselines"]
     assert all("solution_if_requested(" in c for c in student)
+
+
+def test_clearly_worse_than_an_opponent_is_named_in_the_failure():
+    # a copy of random search against random and local search: it does not beat the baseline,
+    # and local search is clearly better than it: the message gives both reasons
+    _, check = graded(RandomClone, Task(opponents=("random", "local"), seeds=30))
+    assert check.status == "fail" and check.numbers["grade"] == "fail"
+    assert check.numbers["worse"] == ["local"], check.message
+    assert "Task failed: not clearly better than random; clearly worse than local." in check.message
