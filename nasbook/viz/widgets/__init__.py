@@ -1,4 +1,5 @@
-"""Widgets to *play* with NAS in a notebook: the search dashboard and the search-space editor.
+"""Widgets to *play* with NAS in a notebook: the search dashboard, the space editor, and one per strategy
+notebook (03: :class:`BanditWidget`).
 
 Core ipywidgets and matplotlib only (third-party widget libraries break on Colab)::
 
@@ -7,8 +8,9 @@ Core ipywidgets and matplotlib only (third-party widget libraries break on Colab
     dash = SearchDashboard(space=editor); dash     # press Run, then Stop
     dash.result                                    # the last run's SearchResult
 """
+from nasbook.viz.widgets.bandit import BanditWidget
 from nasbook.viz.widgets.dashboard import SearchDashboard
 from nasbook.viz.widgets.live import LiveView, render_png, top_table_html
 from nasbook.viz.widgets.space_editor import SpaceEditor
 
-__all__ = ["LiveView", "SearchDashboard", "SpaceEditor", "render_png", "top_table_html"]
+__all__ = ["BanditWidget", "LiveView", "SearchDashboard", "SpaceEditor", "render_png", "top_table_html"]
