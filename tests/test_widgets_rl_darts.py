@@ -39,3 +39,44 @@ def test_bandit_toggles_reset_and_the_baseline_lowers_the_variance():
     w.learn_button.click()
     w.reset_button.click()
     assert len(w.learner.history) == 1
+
+
+# -- 05: alpha sliders on a mixed op -----------------------------------------------------------
+@pytest.fixture(scope="module")
+def layer():
+    from nasbook.viz.widgets import MixedLayer
+
+    return MixedLayer(steps=150)
+
+
+def test_mixing_sliders_move_the_output_and_the_gap(layer):
+    import copy
+
+    from nasbook.viz.widgets import MixingWidget
+
+    w = MixingWidget(copy.deepcopy(layer))
+    assert w.plot.value.tobytes().startswith(PNG) and "softmax(α): ReLU 0.33" in text(w.status)
+    uniform_gap, uniform_plot = w.gap(), w.plot.value
+    assert uniform_gap > 0  # trained as a mix: throwing two ops away hurts
+    w.sliders[1].value = 4.0  # Tanh dominates
+    assert "keep Tanh" in text(w.status) and w.plot.value != uniform_plot
+    for slider, value in zip(w.sliders, [-4.0, 4.0, -4.0]):
+        slider.value = value
+    assert abs(w.gap()) < 0.1 * uniform_gap  # near one-hot: the mix *is* the kept op
+    mixed, single = w.layer.losses(w.alpha)
+    assert f"gap {single - mixed:+.4f}" in text(w.status)
+
+
+def test_training_at_a_one_hot_alpha_closes_the_gap_and_bad_ops_are_refused(layer):
+    import copy
+
+    from nasbook import NasbookError
+    from nasbook.viz.widgets import MixedLayer, MixingWidget
+
+    w = MixingWidget(copy.deepcopy(layer), train_steps=150)
+    w.sliders[2].value = 4.0
+    before = w.layer.losses(w.alpha)[1]
+    w.train_button.click()
+    assert w.layer.losses(w.alpha)[1] < before  # w adapted to the mix α describes
+    with pytest.raises(NasbookError, match="ops="):
+        MixedLayer(ops=["ReLU", "Swish?"])

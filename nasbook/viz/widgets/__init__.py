@@ -1,5 +1,5 @@
 """Widgets to *play* with NAS in a notebook: the search dashboard, the space editor, and one per strategy
-notebook (03: :class:`BanditWidget`).
+notebook (03: :class:`BanditWidget`; 05: :class:`MixingWidget`).
 
 Core ipywidgets and matplotlib only (third-party widget libraries break on Colab)::
 
@@ -11,6 +11,7 @@ Core ipywidgets and matplotlib only (third-party widget libraries break on Colab
 from nasbook.viz.widgets.bandit import BanditWidget
 from nasbook.viz.widgets.dashboard import SearchDashboard
 from nasbook.viz.widgets.live import LiveView, render_png, top_table_html
+from nasbook.viz.widgets.mixing import MixedLayer, MixingWidget
 from nasbook.viz.widgets.space_editor import SpaceEditor
 
-__all__ = ["BanditWidget", "LiveView", "SearchDashboard", "SpaceEditor", "render_png", "top_table_html"]
+__all__ = ["BanditWidget", "LiveView", "MixedLayer", "MixingWidget", "SearchDashboard", "SpaceEditor", "render_png", "top_table_html"]
