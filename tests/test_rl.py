@@ -153,3 +153,25 @@ def test_bandit_learner_finds_the_best_arm_and_reward_objectives_agree_on_the_ta
     assert again.variances == learner.variances  # seeded
     objectives = reward_objectives()
     assert objectives.best_neg_loss == objectives.best_clip_log and objectives.spearman > 0.9
+
+
+def test_marginals_by_sampling_match_article_conditionals_and_leave_the_search_stream_alone():
+    import matplotlib
+    matplotlib.use("Agg")
+    from nasbook.viz.plots import plot_rl_marginals
+
+    toy = ToyEvaluator()
+    rl = REINFORCE(mode="article")
+    rl.setup(toy.space, seed=0, evaluator=toy)
+    state = rl.generator.get_state()
+    marginals = rl.marginals(samples=4000, seed=1)
+    assert torch.equal(rl.generator.get_state(), state)  # the search's random stream is untouched
+    greedy = rl.probabilities()
+    for key in toy.space.keys:  # zero input: keys are independent, so marginals = conditionals
+        assert sum(marginals[key]) == pytest.approx(1)
+        assert max(abs(a - b) for a, b in zip(marginals[key], greedy[key])) < 0.05
+    fig = plot_rl_marginals(greedy, marginals, space=toy.space)
+    assert len(fig.axes) == len(toy.space.keys) and len(fig.axes[0].patches) == 2 * len(greedy[toy.space.keys[0]])
+    assert "greedy path" in fig.texts[0].get_text() if fig.texts else "greedy path" in fig._suptitle.get_text()
+    with pytest.raises(NasbookError, match="samples=0"):
+        rl.marginals(samples=0)

@@ -34,8 +34,9 @@ def draw_learner(learner: BanditLearner) -> Figure:
         ax = fig.add_subplot(1, 3, k + 1)
         probs = np.array([h[k] for h in learner.history])
         for j, label in enumerate(labels):
-            ax.plot(steps, probs[:, j], label=label)
+            ax.plot(steps, probs[:, j], label=label, marker="o" if len(steps) == 1 else None)
         ax.set_ylim(0, 1)
+        ax.set_xlim(0, max(1, len(steps) - 1))
         ax.set_title(f"p({key})", fontsize="small")
         ax.set_xlabel("step", fontsize="small")
         ax.legend(fontsize="x-small", loc="upper left")
@@ -108,7 +109,9 @@ class BanditWidget:
         labels = [labels[i] for labels, i in zip(self.bandit.keys.values(), best)]
         p_best = float(np.prod([h[i] for h, i in zip(learner.history[-1], best)]))
         variance = f"{np.mean(learner.variances):.4f}" if learner.variances else "–"
-        self.status.value = (f"step {len(learner.variances)} · expected reward {learner.expected[-1]:.3f} "
+        settings = (f"baseline {'on' if learner.baseline else 'off'}, entropy bonus {learner.entropy_weight:.2f}, "
+                    f"learning rate {learner.lr:g}, seed {learner.seed}")
+        self.status.value = (f"<i>{settings}</i><br>step {len(learner.variances)} · expected reward {learner.expected[-1]:.3f} "
                              f"(best possible {self.bandit.rewards.max():.2f}) · p(best = "
                              f"{html.escape(' + '.join(labels))}) = {p_best:.2f} · mean gradient variance {variance}")
         self.plot.value = render_png(draw_learner(learner))

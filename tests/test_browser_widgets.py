@@ -1,0 +1,128 @@
+"""The strategy notebooks' widgets in a real browser: JupyterLab on 127.0.0.1, Debian's Chromium.
+
+Each entry of :data:`WIDGETS` is ``(name, code, expected_text)``: ``code`` is one notebook cell
+whose last line displays the widget, ``expected_text`` a label the rendered widget must show.
+The test writes ONE notebook (a setup cell, then one cell per entry), starts ONE JupyterLab
+(the helpers of ``tests/test_browser.py``: fresh port, random token, NASBOOK_FAST=1), runs all
+cells from the Run menu, and then, for each widget like a learner would:
+
+* finds it by its expected text and checks that its image (if any) really rendered;
+* moves its first slider (types a new value into the slider's readout, which ipywidgets 7
+  and 8 both render) and waits until the widget's text or image changes.
+
+Screenshots go to test-artifacts/. Skipped, saying so, when /usr/bin/chromium is absent.
+To add a widget, append an entry; the first slider of the widget must change what it shows.
+"""
+import json
+import re
+import secrets
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+from test_browser import (ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, free_port, run_all_cells, start_lab,
+                          stop_server, wait_for_server)
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.timeout(600),
+    pytest.mark.skipif(not Path(CHROMIUM).exists(),
+                       reason=f"Debian's chromium is not installed at {CHROMIUM} "
+                              f"(apt-get install chromium); this test never downloads a browser"),
+]
+
+WIDGETS = [
+    ("bandit", "from nasbook.viz.widgets import BanditWidget\nBanditWidget(steps=10)",
+     "REINFORCE on a two-key bandit"),
+    ("mixing", "from nasbook.viz.widgets import MixingWidget, MixedLayer\nMixingWidget(MixedLayer(steps=100))",
+     "a mixed op and its discretisation gap"),
+]
+
+SETUP = "from nasbook.notebook import setup_notebook\ndevice = setup_notebook(seed=0)"
+
+
+def widgets_notebook(target: Path) -> None:
+    cells = [SETUP] + [code for _, code, _ in WIDGETS]
+    nb = {"nbformat": 4, "nbformat_minor": 5, "metadata": {
+        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+        "cells": [{"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [],
+                   "source": source} for source in cells]}
+    target.write_text(json.dumps(nb))
+
+
+def snapshot(widget) -> str:
+    """What the widget *outputs*: its HTML texts and its images (not the controls' own readouts)."""
+    texts = widget.locator(".widget-html").evaluate_all("els => els.map(e => e.innerText)")
+    images = widget.locator("img").evaluate_all("imgs => imgs.map(i => i.src.length + ':' + i.src.slice(-64))")
+    return "|".join(texts + images)
+
+
+def move_first_slider(page, widget) -> None:
+    """Type a new value into the first slider's readout (ipywidgets 7 and 8 both render one)."""
+    readout = widget.locator(".widget-slider .widget-readout").first
+    old = readout.inner_text().strip()
+    value = float(old)
+    readout.click()
+    page.keyboard.press("Control+A")
+    page.keyboard.type(f"{value + 0.5:g}" if "." in old else str(int(value) + 1))
+    page.keyboard.press("Enter")
+
+
+def test_widgets_render_and_respond_in_jupyterlab(tmp_path):
+    from playwright.sync_api import expect, sync_playwright
+
+    root = tmp_path / "lab"
+    root.mkdir()
+    widgets_notebook(root / "widgets.ipynb")
+    port, token = free_port(), secrets.token_hex(16)
+    ARTIFACTS.mkdir(exist_ok=True)
+    server = start_lab(root, port, token)
+    try:
+        wait_for_server(f"http://127.0.0.1:{port}/api/status?token={token}", server)
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+            try:
+                page = browser.new_page(viewport={"width": 1500, "height": 1100})
+                page.set_default_timeout(60_000)
+                page.add_locator_handler(page.get_by_role("button", name="Select Kernel"), lambda b: b.click())
+                page.goto(f"http://127.0.0.1:{port}/lab/tree/widgets.ipynb?token={token}")
+                page.locator(".jp-Notebook").first.wait_for()
+                expect(page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']")).to_have_count(
+                    1, timeout=90_000)
+                page.wait_for_timeout(2000)
+                run_all_cells(page)
+                for name, _, expected in WIDGETS:
+                    widget = page.locator(".widget-vbox").filter(has_text=expected).first
+                    expect(widget).to_be_visible(timeout=120_000)
+                    widget.scroll_into_view_if_needed()
+                    images = widget.locator("img.widget-image")
+                    if images.count():
+                        expect(images.first).to_be_visible()
+                        assert images.first.evaluate("img => img.naturalWidth") > 100, name
+                    before = snapshot(widget)
+                    move_first_slider(page, widget)
+                    deadline = time.monotonic() + 60
+                    while snapshot(widget) == before:
+                        assert time.monotonic() < deadline, f"{name}: moving its first slider changed nothing"
+                        time.sleep(0.3)
+                    page.wait_for_timeout(1000)  # let the image arrive too, for the screenshot
+                    widget.screenshot(path=str(ARTIFACTS / f"browser-widget-{name}.png"))
+                page.screenshot(path=str(ARTIFACTS / "browser-widgets.png"), full_page=True)
+            except BaseException:
+                page.screenshot(path=str(ARTIFACTS / "browser-widgets-failure.png"), full_page=True)
+                raise
+            finally:
+                browser.close()
+    finally:
+        stop_server(server)
+        if (root / "lab.log").exists():
+            shutil.copy(root / "lab.log", ARTIFACTS / "browser-widgets-lab.log")
+
+
+def test_every_entry_names_a_widget_and_a_label():
+    assert len({name for name, _, _ in WIDGETS}) == len(WIDGETS)
+    for name, code, expected in WIDGETS:
+        assert re.match(r"^[a-z_]+$", name) and code.strip() and expected
+        assert "def " not in code and "class " not in code  # calls only, as in the notebooks
