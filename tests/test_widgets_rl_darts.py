@@ -16,7 +16,7 @@ def text(widget) -> str:
 # -- 03: the two-key bandit ------------------------------------------------------------------
 def test_bandit_learns_on_click_and_shows_probabilities_and_variance():
     w = BanditWidget(steps=30)
-    assert w.plot.value.tobytes().startswith(PNG) and "step 0" in text(w.status)
+    assert bytes(w.plot.value).startswith(PNG) and "step 0" in text(w.status)  # bytes(): ipywidgets 7 and 8
     assert "LeakyReLU" in text(w.widget.children[1])  # the reward table
     w.learn_button.click()
     assert len(w.learner.variances) == 30 and "step 30" in text(w.status)
@@ -55,7 +55,7 @@ def test_mixing_sliders_move_the_output_and_the_gap(layer):
     from nasbook.viz.widgets import MixingWidget
 
     w = MixingWidget(copy.deepcopy(layer))
-    assert w.plot.value.tobytes().startswith(PNG) and "softmax(α): ReLU 0.33" in text(w.status)
+    assert bytes(w.plot.value).startswith(PNG) and "softmax(α): ReLU 0.33" in text(w.status)
     uniform_gap, uniform_plot = w.gap(), w.plot.value
     assert uniform_gap > 0  # trained as a mix: throwing two ops away hurts
     w.sliders[1].value = 4.0  # Tanh dominates
