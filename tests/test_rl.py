@@ -172,6 +172,6 @@ def test_marginals_by_sampling_match_article_conditionals_and_leave_the_search_s
         assert max(abs(a - b) for a, b in zip(marginals[key], greedy[key])) < 0.05
     fig = plot_rl_marginals(greedy, marginals, space=toy.space)
     assert len(fig.axes) == len(toy.space.keys) and len(fig.axes[0].patches) == 2 * len(greedy[toy.space.keys[0]])
-    assert "greedy path" in fig.texts[0].get_text() if fig.texts else "greedy path" in fig._suptitle.get_text()
+    assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == ["given the greedy path", "marginal (sampled)"]
     with pytest.raises(NasbookError, match="samples=0"):
         rl.marginals(samples=0)
