@@ -172,3 +172,21 @@ def test_bad_parameters_are_refused():
         DARTS(mode="seed", order="second")
     with pytest.raises(NasbookError, match="epochs=0"):
         DARTS(epochs=0)
+
+
+def test_alpha_entropy_is_one_when_uniform_and_zero_when_one_hot():
+    import matplotlib
+    matplotlib.use("Agg")
+    from nasbook.viz.plots import alpha_entropy, plot_alpha_entropy
+
+    trace = [{"kind": "darts", "epoch": 1, "alphas": {"a": [0.5, 0.5], "fixed": [1.0]}},
+             {"kind": "darts", "epoch": 2, "alphas": {"a": [1.0, 0.0], "fixed": [1.0]}}]
+    epochs, h = alpha_entropy(trace)
+    assert epochs == [1, 2] and list(h) == ["a"]  # a one-choice key has nothing to decide
+    assert h["a"] == pytest.approx([1.0, 0.0], abs=1e-9)
+    assert alpha_entropy([{"kind": "darts", "alphas": {"a": [[0.5, 0.5], [1.0, 0.0]]}}])[1]["a"] == pytest.approx([0.5])
+    ax = plot_alpha_entropy(trace)  # ^ one row per layer: the mean over the rows
+    assert len(ax.lines) == 1 and ax.get_ylim()[1] > 1
+    result = nasbook.search("darts", space=SPACE, evaluator=evaluator(), budget=6, seed=0, progress=False)
+    epochs, h = alpha_entropy(result.trace)
+    assert epochs and all(0 <= v <= 1 + 1e-9 for values in h.values() for v in values)

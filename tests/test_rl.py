@@ -106,3 +106,72 @@ def test_a_real_diverging_architecture_never_breaks_the_controller(mode):
     assert any(t.status == "diverged" for t in result.trials)
     assert result.best.ok and math.isfinite(result.best_val_loss)
     assert all(torch.isfinite(p).all() for p in strategy.controller.parameters())
+
+
+# -- the estimator on a bandit with known rewards (nasbook.experiments.reinforce) --------------
+def test_baseline_keeps_the_mean_and_lowers_the_variance():
+    import numpy as np
+    from nasbook.experiments.reinforce import Bandit, measure_variance
+
+    bandit = Bandit()
+    theta = np.array([0.3, -0.2, 0.1, 0.5, -0.5])  # not uniform: the claim holds for any policy
+    report = measure_variance(bandit, theta, samples=4000, seed=1)
+    assert report.without.covers(report.exact) and report.with_baseline.covers(report.exact)  # both unbiased
+    assert report.ratio_low > 1.5 and report.with_baseline.variance < report.without.variance
+    assert report.baseline == pytest.approx(bandit.expected_reward(theta))
+    # the closed form is the gradient: compare with a central difference of E[R]
+    e = np.eye(5) * 1e-6
+    numeric = [(bandit.expected_reward(theta + d) - bandit.expected_reward(theta - d)) / 2e-6 for d in e]
+    assert np.allclose(bandit.exact_gradient(theta), numeric, atol=1e-8)
+
+
+def test_score_has_mean_zero_and_bad_input_is_refused():
+    import numpy as np
+    from nasbook.experiments.reinforce import Bandit, measure_variance
+
+    bandit = Bandit([[1.0, 2.0, 3.0]], keys={"a": ["x"], "b": ["p", "q", "r"]})
+    theta = np.array([0.0, 1.0, 0.0, -1.0])
+    p = bandit.probabilities(theta)[1]
+    exact_mean_score = sum(p[j] * bandit.score(theta, np.array([[0, j]]))[0] for j in range(3))
+    assert np.allclose(exact_mean_score, 0)  # E[∇ log p] = 0: why any constant baseline is unbiased
+    with pytest.raises(NasbookError, match="rewards="):
+        Bandit([[1.0, float("nan")]])
+    with pytest.raises(NasbookError, match="theta="):
+        measure_variance(bandit, theta=[0.0, 1.0])
+
+
+def test_bandit_learner_finds_the_best_arm_and_reward_objectives_agree_on_the_table():
+    from nasbook.experiments.reinforce import BanditLearner, reward_objectives
+
+    learner = BanditLearner(lr=0.5, baseline=True, seed=0)
+    learner.run(150)
+    p1, p2 = learner.history[-1]
+    assert p1.argmax() == 1 and p2.argmax() == 1  # LeakyReLU, depth 3: the largest reward
+    assert learner.expected[-1] > learner.expected[0]
+    again = BanditLearner(lr=0.5, baseline=True, seed=0)
+    again.run(150)
+    assert again.variances == learner.variances  # seeded
+    objectives = reward_objectives()
+    assert objectives.best_neg_loss == objectives.best_clip_log and objectives.spearman > 0.9
+
+
+def test_marginals_by_sampling_match_article_conditionals_and_leave_the_search_stream_alone():
+    import matplotlib
+    matplotlib.use("Agg")
+    from nasbook.viz.plots import plot_rl_marginals
+
+    toy = ToyEvaluator()
+    rl = REINFORCE(mode="article")
+    rl.setup(toy.space, seed=0, evaluator=toy)
+    state = rl.generator.get_state()
+    marginals = rl.marginals(samples=4000, seed=1)
+    assert torch.equal(rl.generator.get_state(), state)  # the search's random stream is untouched
+    greedy = rl.probabilities()
+    for key in toy.space.keys:  # zero input: keys are independent, so marginals = conditionals
+        assert sum(marginals[key]) == pytest.approx(1)
+        assert max(abs(a - b) for a, b in zip(marginals[key], greedy[key])) < 0.05
+    fig = plot_rl_marginals(greedy, marginals, space=toy.space)
+    assert len(fig.axes) == len(toy.space.keys) and len(fig.axes[0].patches) == 2 * len(greedy[toy.space.keys[0]])
+    assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == ["given the greedy path", "marginal (sampled)"]
+    with pytest.raises(NasbookError, match="samples=0"):
+        rl.marginals(samples=0)

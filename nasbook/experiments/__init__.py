@@ -10,5 +10,7 @@
 * :mod:`.proxies`   – low-fidelity proxies and performance predictors, and rank correlation;
 * :mod:`.aging`     – aging (regularized) evolution against kill-the-worst, paired over seeds;
 * :mod:`.bilevel`   – notebook 01's landscape, memorisation and split-loss helpers;
+* :mod:`.reinforce` – REINFORCE on a two-key bandit with known rewards: the exact gradient, the
+  estimator's variance with and without a baseline, what ``clip(−log L)`` optimises;
 * :mod:`.stats`     – paired tests over seeds, bootstrap intervals, Holm, FOR/AGAINST/INCONCLUSIVE verdicts.
 """

@@ -2,7 +2,8 @@
 
 * :mod:`.supernet`       – the one supernet of the MLP space, run relaxed (DARTS) or one path at a time;
 * :mod:`.architect`      – DARTS' outer step on the architecture parameters α;
-* :mod:`.weight_sharing` – train the supernet one sampled path at a time, score by inheritance.
+* :mod:`.weight_sharing` – train the supernet one sampled path at a time, score by inheritance;
+* :mod:`.diagnostics`    – the second-order gradient checked against autograd, α's Hessian eigenvalue, the gap.
 
 The DARTS *strategy* (the outer loop that uses these) is :mod:`nasbook.strategies.darts`.
 """

@@ -6,8 +6,9 @@ The α step needs ∇_α L_val(w*(α), α), and w*(α) is unknown. Two approxima
 
 * **first order** – pretend w*(α) ≈ w (the current weights):  ∇_α L_val(w, α).
   One extra forward/backward pass. The article's code does this.
-* **second order** – look one virtual SGD step ahead, w' = w − ξ ∇_w L_train(w, α), and
-  differentiate through it:
+* **second order** – look one virtual step ahead, w' = w − ξ ∇_w L_train(w, α) (plain SGD,
+  even when the real weights are stepped by Adam, as in nasbook's DARTS), and differentiate
+  through it:
 
       ∇_α L_val(w', α) − ξ · ∇²_{α,w} L_train(w, α) · ∇_{w'} L_val(w', α)
 
@@ -17,6 +18,8 @@ The α step needs ∇_α L_val(w*(α), α), and w*(α) is unknown. Two approxima
       ∇²_{α,w} L_train · v  ≈  (∇_α L_train(w+, α) − ∇_α L_train(w−, α)) / 2ε.
 
   Four passes (virtual step, validation at w', two for the difference) instead of one.
+  :meth:`Architect.virtual_step_gradients` does the first two, :meth:`Architect.finite_difference_hvp`
+  the difference; :mod:`nasbook.oneshot.diagnostics` checks both against autograd.
 
 ``passes`` counts forward/backward passes, which is how DARTS' cost is converted into
 evaluation-equivalents (see :mod:`nasbook.strategies.darts`).
@@ -72,37 +75,57 @@ class Architect:
         return self.criterion(self.net(batch[0]), batch[1])
 
     def unrolled_gradient(self, train: Batch, val: Batch) -> torch.Tensor:
-        """Set α.grad to the second-order estimate; return the validation loss at w."""
-        weights, alphas = self.net.weights(), self.net.arch_parameters()
+        """Set α.grad to the second-order estimate; return the validation loss at w.
+
+        Each term of  ∇_α L_val(w', α) − ξ ∇²_{α,w} L_train(w, α) · v  is one method below;
+        :func:`nasbook.oneshot.diagnostics.check_second_order` checks them against autograd.
+        """
+        weights = self.net.weights()
         with torch.no_grad():
             val_loss_at_w = self.loss(val)
         backup = [w.detach().clone() for w in weights]
-        # 1. virtual step  w' = w - ξ ∇_w L_train(w, α)
+        d_alpha, v = self.virtual_step_gradients(train, val)  # leaves the weights at w'
+        with torch.no_grad():
+            for w, saved in zip(weights, backup):
+                w.copy_(saved)
+        hvp = self.finite_difference_hvp(train, v)
+        for alpha, d, h in zip(self.net.arch_parameters(), d_alpha, hvp):
+            alpha.grad = d - self.xi * h
+        return val_loss_at_w
+
+    def virtual_step_gradients(self, train: Batch, val: Batch) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
+        """Move w to w' = w − ξ ∇_w L_train(w, α) (plain SGD, whatever steps the real weights)
+        and return ∇_α L_val(w', α) and v = ∇_{w'} L_val(w', α). The weights stay at w'."""
+        weights, alphas = self.net.weights(), self.net.arch_parameters()
         grad_w = torch.autograd.grad(self.loss(train), weights, allow_unused=True)
         with torch.no_grad():
             for w, g in zip(weights, grad_w):
                 if g is not None:
                     w.sub_(self.xi * g)
-        # 2. gradients of the validation loss at w' (for α and for w')
         grads = torch.autograd.grad(self.loss(val), alphas + weights, allow_unused=True)
         d_alpha = [torch.zeros_like(a) if g is None else g for a, g in zip(alphas, grads[:len(alphas)])]
         v = [torch.zeros_like(w) if g is None else g for w, g in zip(weights, grads[len(alphas):])]
-        # 3. finite-difference Hessian-vector product around the *original* w
-        eps = 0.01 / (torch.sqrt(sum((g * g).sum() for g in v)) + 1e-12)
+        return d_alpha, v
+
+    def finite_difference_hvp(self, batch: Batch, v: list[torch.Tensor], radius: float = 0.01) -> list[torch.Tensor]:
+        """∇²_{α,w} L(w, α) · v at the current w by a central difference (DARTS eq. 8):
+        (∇_α L(w + εv) − ∇_α L(w − εv)) / 2ε with ε = radius / ‖v‖ (DARTS: 0.01, so w moves by
+        0.01 either way). The weights are restored."""
+        weights = self.net.weights()
+        backup = [w.detach().clone() for w in weights]
+        eps = radius / (torch.sqrt(sum((g * g).sum() for g in v)) + 1e-12)
         with torch.no_grad():
             for w, saved, g in zip(weights, backup, v):
                 w.copy_(saved + eps * g)
-        grad_plus = self.alpha_gradient(train)
+        grad_plus = self.alpha_gradient(batch)
         with torch.no_grad():
             for w, saved, g in zip(weights, backup, v):
                 w.copy_(saved - eps * g)
-        grad_minus = self.alpha_gradient(train)
+        grad_minus = self.alpha_gradient(batch)
         with torch.no_grad():
             for w, saved in zip(weights, backup):
                 w.copy_(saved)
-        for alpha, d, gp, gm in zip(alphas, d_alpha, grad_plus, grad_minus):
-            alpha.grad = d - self.xi * (gp - gm) / (2 * eps)
-        return val_loss_at_w
+        return [(gp - gm) / (2 * eps) for gp, gm in zip(grad_plus, grad_minus)]
 
     def alpha_gradient(self, batch: Batch) -> list[torch.Tensor]:
         grads = torch.autograd.grad(self.loss(batch), self.net.arch_parameters(), allow_unused=True)

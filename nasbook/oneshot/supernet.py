@@ -56,7 +56,8 @@ class SuperNet(nn.Module):
         activations: candidate activation names (one mixed op per hidden layer).
         depths: allowed numbers of hidden layers (one exit head per depth).
         widths: allowed layer widths (channel masks over the widest).
-        per_layer_activation: one α row per layer (the article's relaxation) instead of one
+        per_layer_activation: one α row per layer (as the article, which however gives every
+            candidate its own Linear where this supernet shares one per layer) instead of one
             α row shared by all layers (matches a space that picks one activation per network).
         seed: initialises the weights from its own generator (no global random state).
     """

@@ -8,8 +8,9 @@ parameters α (validation split, by the :class:`~nasbook.oneshot.architect.Archi
 the first ``ask()``'s proposal to the search loop, and the evaluator re-trains it from
 scratch for its score.
 
-* ``mode="article"`` – the article's relaxation: a mixed activation per layer (one α row per
-  layer, α ~ N(0, 1)) at fixed depth (the space's largest) and width (the space's first
+* ``mode="article"`` – the article's setting: a mixed activation per layer (one α row per
+  layer, α ~ N(0, 1); nasbook's candidates share the layer's Linear, where the article's code
+  gives each candidate op its own) at fixed depth (the space's largest) and width (the space's first
   choice), first order, Adam on w (lr 0.01) and on α (lr 0.001), one full-batch step each
   per epoch. Discretised as the article does — activation = the first layer's argmax,
   learning rate 0.001, Adam, dropout 0.0 — except that every value is snapped to the

@@ -24,8 +24,10 @@ Two versions share this module and the search loop:
   early; gradient-norm clipping; and the previous decision is fed back into the RNN (so the
   controller can learn dependencies between keys).
 
-After every update ``self.trace`` gets the per-key choice probabilities (along the most
-probable path, which for article mode's zero input are exactly the policy's marginals).
+After every update ``self.trace`` gets the per-key choice probabilities *conditional on the
+greedy path*: key k's distribution given the most probable choices of keys 1..k−1. For article
+mode's zero input these are exactly the policy's marginals; in default mode, where the RNN
+sees its previous choice, :meth:`REINFORCE.marginals` estimates the marginals by sampling.
 """
 from __future__ import annotations
 
@@ -221,6 +223,21 @@ class REINFORCE(Strategy):
         with one_thread():
             logits, _ = self.controller.run(1, how="greedy")
         return {key: torch.softmax(l[0], dim=-1).tolist() for key, l in zip(self.space.keys, logits)}
+
+    @torch.no_grad()
+    def marginals(self, samples: int = 2000, seed: int = 0) -> dict[str, list[float]]:
+        """Per key, how often each choice is *sampled*: the policy's marginals, estimated.
+
+        :meth:`probabilities` (and the trace) give each key's distribution *given* the most
+        probable choices of the keys before it; when the RNN is fed its previous choice
+        (default mode) the marginals can differ. Uses its own generator: the search's
+        random stream is not touched.
+        """
+        samples = check_int("samples", samples, 1, 10**6)
+        with one_thread():
+            _, actions = self.controller.run(samples, generator=torch.Generator().manual_seed(seed))
+        return {key: (torch.bincount(actions[:, k], minlength=len(self.space.choices[key])).double() / samples).tolist()
+                for k, key in enumerate(self.space.keys)}
 
     def record(self, rewards: list[float], skipped: bool) -> None:
         self.trace.append(RLEntry(kind="rl", update=self.updates, probs=self.probabilities(),

@@ -11,7 +11,8 @@ Inputs are nasbook's own objects: a :class:`~nasbook.loop.result.SearchResult` o
 list of dicts, one snapshot each; the plots here read three kinds:
 
 * ``{"update": i, "probs": {key: [p, ...]}}`` – the policy's choice probabilities per key
-  after update ``i`` (reinforcement learning);
+  after update ``i`` (reinforcement learning; each key's distribution *given* the most probable
+  choices of the keys before it);
 * ``{"generation": g, "population": [{"arch": ..., "score": ...}, ...]}`` (or
   ``"archs": [...], "scores": [...]``) – the population alive in generation ``g`` with its
   scores (evolution; ``inf``/None = failed);
@@ -233,7 +234,32 @@ def plot_rl_policy(trace: Any, fig: Figure | None = None, space: SearchSpace | N
         ax.set_title(key, fontsize="small")
         ax.set_xlabel("policy update", fontsize="small")
         ax.legend(fontsize="x-small", loc="upper left")
-    fig.suptitle("RL policy: choice probabilities")
+    fig.suptitle("RL policy: p(choice | the most probable choices of the keys before it)")
+    fig.tight_layout()
+    return fig
+
+
+def plot_rl_marginals(greedy: Mapping[str, Sequence[float]], marginals: Mapping[str, Sequence[float]],
+                      fig: Figure | None = None, space: SearchSpace | None = None, ncols: int = 3) -> Figure:
+    """One panel per key: the conditionals along the greedy path next to the sampled marginals.
+
+    ``greedy`` is ``REINFORCE.probabilities()`` (what the trace records), ``marginals`` is
+    ``REINFORCE.marginals()``; the two bars differ where a key depends on the keys before it.
+    """
+    keys = list(greedy)
+    nrows = max(1, math.ceil(len(keys) / ncols))
+    fig = _figure(fig, (4 * min(ncols, max(len(keys), 1)), 2.6 * nrows))
+    for i, key in enumerate(keys):
+        ax = fig.add_subplot(nrows, min(ncols, len(keys)), i + 1)
+        x = np.arange(len(greedy[key]))
+        ax.bar(x - 0.2, greedy[key], width=0.4, label="given the greedy path")
+        ax.bar(x + 0.2, marginals[key], width=0.4, label="marginal (sampled)")
+        ax.set_xticks(x, _labels(key, len(x), space), fontsize="x-small")
+        ax.set_ylim(0, 1)
+        ax.set_title(key, fontsize="small")
+        if i == 0:
+            ax.legend(fontsize="x-small", loc="upper left")
+    fig.suptitle("RL policy: conditionals along the greedy path vs marginals")
     fig.tight_layout()
     return fig
 
@@ -302,6 +328,40 @@ def plot_darts_alphas(trace: Any, ax: Axes | None = None, space: SearchSpace | N
 
 
 # -- two objectives -----------------------------------------------------------------------------
+def alpha_entropy(trace: Any) -> tuple[list[int], dict[str, np.ndarray]]:
+    """Per relaxed key, the normalised entropy of softmax(α) after every DARTS epoch.
+
+    1 means undecided (uniform), 0 one-hot. A key with one α row per layer (article mode)
+    gives the mean over its rows. Returns the epochs and ``{key: entropies}``.
+    """
+    entries = trace_entries(trace, "darts")
+    epochs = [e.get("epoch", i) for i, e in enumerate(entries)]
+    out: dict[str, np.ndarray] = {}
+    for key in (entries[0]["alphas"] if entries else []):
+        p = np.array([e["alphas"][key] for e in entries], dtype=float)
+        p = p.reshape(len(entries), -1, p.shape[-1])  # (epochs, rows, choices)
+        if p.shape[-1] < 2:
+            continue  # a fixed key has nothing to decide
+        h = -(p * np.log(np.clip(p, 1e-12, 1))).sum(axis=-1) / np.log(p.shape[-1])
+        out[key] = h.mean(axis=1)
+    return epochs, out
+
+
+def plot_alpha_entropy(trace: Any, ax: Axes | None = None, title: str | None = None) -> Axes:
+    """The normalised entropy of each relaxed key over the epochs (see :func:`alpha_entropy`)."""
+    ax = _axes(ax)
+    epochs, entropies = alpha_entropy(trace)
+    for key, h in entropies.items():
+        ax.plot(epochs, h, label=key)
+    ax.set_ylim(0, 1.05)
+    ax.set_xlabel("supernet epoch")
+    ax.set_ylabel("normalised entropy of softmax(α)")
+    ax.set_title(title or "1 = undecided, 0 = one-hot")
+    if entropies:
+        ax.legend(fontsize=8)
+    return ax
+
+
 def plot_pareto(run: Any, ax: Axes | None = None, labels: tuple[str, str] = ("parameters", "validation loss"),
                 logx: bool = True) -> Axes:
     """Every candidate (grey) and the Pareto front (red staircase) of two minimised objectives.

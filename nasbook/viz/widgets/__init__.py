@@ -1,5 +1,6 @@
 """Widgets to *play* with NAS in a notebook: the search dashboard, the search-space editor,
-the architecture explorer of notebook 01 and the evolution sliders of notebook 04.
+and one per strategy notebook (01: :class:`ArchitectureExplorer`; 03: :class:`BanditWidget`;
+04: :class:`EvolutionExplorer`; 05: :class:`MixingWidget`).
 
 Core ipywidgets and matplotlib only (third-party widget libraries break on Colab)::
 
@@ -8,10 +9,13 @@ Core ipywidgets and matplotlib only (third-party widget libraries break on Colab
     dash = SearchDashboard(space=editor); dash     # press Run, then Stop
     dash.result                                    # the last run's SearchResult
 """
+from nasbook.viz.widgets.bandit import BanditWidget
 from nasbook.viz.widgets.dashboard import SearchDashboard
 from nasbook.viz.widgets.evolution import EvolutionExplorer
 from nasbook.viz.widgets.explorer import ArchitectureExplorer
 from nasbook.viz.widgets.live import LiveView, render_png, top_table_html
+from nasbook.viz.widgets.mixing import MixedLayer, MixingWidget
 from nasbook.viz.widgets.space_editor import SpaceEditor
 
-__all__ = ["ArchitectureExplorer", "EvolutionExplorer", "LiveView", "SearchDashboard", "SpaceEditor", "render_png", "top_table_html"]
+__all__ = ["ArchitectureExplorer", "BanditWidget", "EvolutionExplorer", "LiveView", "MixedLayer", "MixingWidget",
+           "SearchDashboard", "SpaceEditor", "render_png", "top_table_html"]
