@@ -7,8 +7,8 @@ The test writes ONE notebook (a setup cell, then one cell per entry), starts ONE
 cells from the Run menu, and then, for each widget like a learner would:
 
 * finds it by its expected text and checks that its image (if any) really rendered;
-* moves its first slider (types a new value into the slider's readout, which ipywidgets 7
-  and 8 both render) and waits until the widget's text or image changes.
+* moves its first slider one step with the keyboard and waits until the widget's text or
+  image changes.
 
 Screenshots go to test-artifacts/. Skipped, saying so, when /usr/bin/chromium is absent.
 To add a widget, append an entry; the first slider of the widget must change what it shows.
@@ -73,14 +73,13 @@ def snapshot(widget) -> str:
 
 
 def move_first_slider(page, widget) -> None:
-    """Type a new value into the first slider's readout (ipywidgets 7 and 8 both render one)."""
-    readout = widget.locator(".widget-slider .widget-readout").first
-    old = readout.inner_text().strip()
-    value = float(old)
-    readout.click()
-    page.keyboard.press("Control+A")
-    page.keyboard.type(f"{value + 0.5:g}" if "." in old else str(int(value) + 1))
-    page.keyboard.press("Enter")
+    """One step right on the first slider's handle with the keyboard, as a learner would
+    (ipywidgets 8 draws the handle with noUiSlider, 7 with jQuery UI); works for numeric and
+    selection sliders alike."""
+    handle = widget.locator(".noUi-handle, .ui-slider-handle").first
+    handle.scroll_into_view_if_needed()
+    handle.focus()
+    handle.press("ArrowRight")
 
 
 def test_widgets_render_and_respond_in_jupyterlab(tmp_path):
