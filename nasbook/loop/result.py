@@ -6,18 +6,22 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from nasbook.fidelity import fidelity_label
 from nasbook.trial import Trial
 
 
 def trials_frame(trials: list[Trial]) -> "Any":
-    """Trials as a pandas DataFrame: one row each, architecture keys as columns."""
+    """Trials as a pandas DataFrame: one row each, architecture keys as columns; a search with
+    trials at a fidelity also gets ``epochs`` (None: full) and ``fidelity`` (a label) columns."""
     import pandas as pd
 
+    fidelity = any(t.epochs is not None for t in trials)
     rows = []
     for t in trials:
         rows.append({"step": t.step, **t.arch, "val_loss": t.val_loss, "status": t.status,
                      "params": t.params, "seconds": t.seconds, "elapsed": t.elapsed,
-                     "cached": t.cached, "reason": t.reason})
+                     "cached": t.cached, "reason": t.reason,
+                     **({"epochs": t.epochs, "fidelity": fidelity_label(t)} if fidelity else {})})
     return pd.DataFrame(rows)
 
 
