@@ -125,7 +125,7 @@ def search(strategy: "str | Strategy" = "random", *, mode: str | None = None,
                         trace=strategy.trace, extra_steps=budget.charged.steps,
                         charged_evaluations=budget.charged.evaluations, interrupted=interrupted,
                         log_path=None if log is None else str(log), resumed=recorder.resumed, notes=notes,
-                        setting=setting)
+                        setting=setting, full_epochs=full)
 
 
 def make_evaluator(evaluator: BaseEvaluator | None, space: SearchSpace, task: Any, protocol: Any, device: Any,
