@@ -144,3 +144,33 @@ def test_a_real_hyperband_search_trains_at_a_fidelity_and_continues():
     result = search("hyperband", space=space, protocol=short, budget=3, seed=0, device="cpu", progress=False)
     assert sum(cost(t, 4) for t in result.trials) <= 3 + 1e-9
     assert any(t.continued_from > 0 for t in result.trials) and any(t.epochs == 4 for t in result.trials)
+
+
+class Halving(Strategy):
+    """A student's two-rung successive halving: 6 architectures at the fewest epochs, the best 2 to full."""
+
+    multi_fidelity = True
+
+    def setup(self, space, seed, evaluator=None, budget=None):
+        super().setup(space, seed, evaluator, budget)
+        self.rung = []
+
+    def ask(self):
+        if self.rung:
+            return [Proposal(t.arch) for t in self.rung]  # epochs=None: full fidelity
+        low = self.evaluator.fidelities()[0]
+        return [Proposal(self.space.sample(self.rng), epochs=low) for _ in range(6)]
+
+    def tell(self, trials):
+        if trials and trials[0].epochs == self.evaluator.fidelities()[0]:
+            self.rung = sorted(trials, key=lambda t: t.score)[:2]
+        else:
+            self.rung = []
+
+
+@pytest.mark.parametrize("cls", [Halving, nasbook.strategies.Hyperband])
+def test_check_strategy_accepts_multi_fidelity_strategies(cls):
+    report = nasbook.check_strategy(cls, benchmark="toy", seeds=6, budget=20, verbose=False)
+    assert all(report[name].status != "fail" for name in ("interface", "proposals", "budget", "failures",
+                                                         "determinism")), report
+    assert report["budget"].numbers["loop_evaluations"] > 0
