@@ -174,3 +174,18 @@ def test_check_strategy_accepts_multi_fidelity_strategies(cls):
     assert all(report[name].status != "fail" for name in ("interface", "proposals", "budget", "failures",
                                                          "determinism")), report
     assert report["budget"].numbers["loop_evaluations"] > 0
+
+
+def test_asha_runs_its_batches_on_an_executor():
+    from concurrent.futures import ThreadPoolExecutor
+
+    short = nasbook.Protocol("default", epochs=3, batch_size=64)
+    space = {k: v[:2] for k, v in nasbook.ARTICLE_SPACE.items()}
+    kwargs = dict(space=space, protocol=short, budget=3, seed=0, device="cpu", progress=False)
+    with ThreadPoolExecutor(2) as pool:
+        parallel = search(nasbook.strategies.ASHA(batch_size=2), executor=pool, **kwargs)
+    here = search(nasbook.strategies.ASHA(batch_size=2), **kwargs)
+    assert parallel.spent <= 3 + 1e-9 and len(parallel.trials) > 3
+    promoted = [t for t in parallel.trials if t.epochs > 1]
+    assert promoted and all(t.continued_from == 0 for t in promoted)  # a worker keeps nothing: retrained
+    assert [t.val_loss for t in parallel.trials][:4] == [t.val_loss for t in here.trials][:4]
