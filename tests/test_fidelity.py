@@ -137,3 +137,17 @@ def test_a_resumed_fidelity_search_equals_the_uninterrupted_one(tmp_path, evalua
     resumed = search(Ladder(), evaluator=evaluator(), log=tmp_path / "r.jsonl", resume=True, **kwargs)
     fields = lambda r: [(t.arch, t.val_loss, t.epochs, t.continued_from) for t in r.trials]  # noqa: E731
     assert resumed.resumed == 4 and fields(resumed) == fields(whole)
+
+
+@pytest.mark.parametrize("epochs, message", [("5", r"epochs='5'; ToyEvaluator can train to epochs 1\.\.10"),
+                                             (11, r"epochs=11; ToyEvaluator can train to epochs 1\.\.10"),
+                                             (0, r"epochs=0")])
+def test_a_proposal_with_epochs_the_evaluator_lacks_is_refused_before_training(epochs, message):
+    class Asks(Ladder):
+        def ask(self):
+            return [Proposal(self.space.sample(self.rng), epochs=epochs)]
+
+    toy = ToyEvaluator()
+    with pytest.raises(NasbookError, match=message):
+        search(Asks(), evaluator=toy, budget=2, progress=False)
+    assert toy.calls == 0

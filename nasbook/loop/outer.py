@@ -23,7 +23,7 @@ from typing import Any, Callable, Mapping
 from nasbook import __version__
 from nasbook.evaluation.base import BaseEvaluator, fidelity_of
 from nasbook.evaluation.training import Evaluator
-from nasbook.fidelity import Proposal, Request, as_request, cost, planned_cost
+from nasbook.fidelity import Proposal, Request, as_request, check_epochs, cost, planned_cost
 from nasbook.loop.budget import Budget
 from nasbook.loop.checks import (StopCheck, check_arguments, check_built, check_evaluated, check_reported,
                                  check_set_up, check_setup_signature)
@@ -109,7 +109,7 @@ def search(strategy: "str | Strategy" = "random", *, mode: str | None = None,
         if not should_stop():  # asked first: a stop() that cannot answer True/False is refused before any training
             budget.charge(strategy.prepare(), by=f"{type(strategy).__name__}.prepare()")  # e.g. DARTS' supernet
         while not should_stop() and (budget.remaining > 0 or budget.affords(smallest)):
-            requests = affordable(proposals(strategy, space), budget)
+            requests = affordable(proposals(strategy, space, evaluator), budget)
             if not requests:  # the next proposal costs more than is left
                 break
             trials = evaluate(evaluator, requests, seed, recorder, should_stop)
@@ -194,9 +194,10 @@ def evaluate(evaluator: BaseEvaluator, requests: list[Request], seed: int, recor
                            stopped=should_stop.said_stop)
 
 
-def proposals(strategy: Strategy, space: SearchSpace) -> list[Request]:
+def proposals(strategy: Strategy, space: SearchSpace, evaluator: BaseEvaluator | None = None) -> list[Request]:
     """Call ``strategy.ask()`` and check what it returns, with a message a student can act on:
-    ``(arch, epochs)`` per proposal (epochs None for a plain dict: full fidelity)."""
+    ``(arch, epochs)`` per proposal (epochs None for a plain dict: full fidelity; else one of
+    the ``evaluator``'s fidelities)."""
     archs = strategy.ask()
     if isinstance(archs, (Mapping, Proposal)):
         archs = [archs]
@@ -204,7 +205,10 @@ def proposals(strategy: Strategy, space: SearchSpace) -> list[Request]:
         raise NasbookError(f"{type(strategy).__name__}.ask() returned {archs!r}; it must return a "
                            f"non-empty list of architecture dicts (or nasbook.Proposal(arch, epochs=k))")
     requests = [as_request(a) for a in archs]
-    return [(space.validate(a, field=f"{type(strategy).__name__}.ask()[{i}]"), e)
+    where = f"{type(strategy).__name__}.ask()"
+    allowed = tuple(evaluator.fidelities()) if evaluator is not None else ()
+    return [(space.validate(a, field=f"{where}[{i}]"),
+             e if e is None else check_epochs(e, allowed, f"{where}[{i}]", type(evaluator).__name__))
             for i, (a, e) in enumerate(requests)]
 
 
