@@ -9,6 +9,7 @@ __version__ = "0.2.0"
 from nasbook.evaluation.base import BaseEvaluator  # noqa: E402
 from nasbook.evaluation.protocols import PROTOCOLS, Protocol  # noqa: E402
 from nasbook.evaluation.training import Evaluator  # noqa: E402
+from nasbook.fidelity import Proposal  # noqa: E402
 from nasbook.loop.result import SearchResult  # noqa: E402
 from nasbook.loop.runlog import load_trials, read_log  # noqa: E402
 from nasbook.loop.outer import search  # noqa: E402
@@ -25,7 +26,7 @@ from nasbook import moved  # noqa: E402  (0.1's module paths, e.g. nasbook.toy, 
 moved.install()
 
 __all__ = [
-    "ARTICLE_SPACE", "PROTOCOLS", "STRATEGIES", "BaseEvaluator", "Evaluator", "ModelFamily", "NasbookError", "Protocol",
+    "ARTICLE_SPACE", "PROTOCOLS", "STRATEGIES", "BaseEvaluator", "Evaluator", "ModelFamily", "NasbookError", "Proposal", "Protocol",
     "SearchResult", "SearchSpace", "Strategy", "Task", "Trial", "check_strategy", "load_trials", "make_strategy",
     "make_task", "read_log", "search",
 ]

@@ -18,7 +18,7 @@ STATUSES = ("ok", "diverged", "failed")
 
 @dataclass
 class Trial:
-    """One architecture trained once.
+    """One architecture trained once (for ``epochs`` epochs when trained at a fidelity: :mod:`nasbook.fidelity`).
 
     ``val_loss`` is None unless ``status == "ok"``; use :attr:`score` to rank trials:
     it is ``val_loss`` for a good trial and ``inf`` for a failed one, so a failure can
@@ -39,6 +39,8 @@ class Trial:
     step: int = -1  # position in the search (set by the search loop)
     elapsed: float = 0.0  # seconds since the search started (set by the search loop)
     extras: dict[str, Any] = field(default_factory=dict)  # e.g. latency, strategy notes
+    epochs: int | None = None  # epochs trained (a fidelity); None: the protocol's full epochs
+    continued_from: int = 0  # epochs already trained before this trial continued them (0: from scratch)
 
     def __post_init__(self) -> None:
         if self.status not in STATUSES:
@@ -67,7 +69,14 @@ class Trial:
                        extras={**self.extras, "trained_seconds": self.seconds})
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """Every field, as plain data; the fidelity fields only for a trial trained at a fidelity,
+        so a full-fidelity trial is written as before fidelity existed (and an old log, without
+        them, reads as full fidelity)."""
+        data = asdict(self)
+        for name, default in (("epochs", None), ("continued_from", 0)):
+            if data[name] == default:
+                del data[name]
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Trial":

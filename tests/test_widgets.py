@@ -212,5 +212,5 @@ def test_every_registered_strategy_runs_in_the_dashboard(name):
     if result is None:  # a strategy that needs a real task (DARTS trains a supernet on it)
         assert "darts" in name and dash.error and "error" in text(dash.message)
     else:
-        assert result.evaluations + result.charged_evaluations <= 12 and dash.error is None
+        assert result.spent <= 12 + 1e-9 and dash.error is None  # evaluation-equivalents (k/E at a fidelity)
         assert bytes(dash.live.progress_plot.value).startswith(PNG)

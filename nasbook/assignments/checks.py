@@ -16,7 +16,9 @@ import numpy as np
 from nasbook.loop.outer import search
 from nasbook.spaces.space import SearchSpace
 from nasbook.strategies import RandomSearch, Strategy
+from nasbook.evaluation.base import fidelity_of
 from nasbook.evaluation.toy import ToyEvaluator
+from nasbook.fidelity import Proposal, as_request
 from nasbook.experiments import stats
 from nasbook.validation import NasbookError
 from nasbook.assignments.checker import SPACE_FIX, Context, describe_crash
@@ -76,17 +78,19 @@ def interface(ctx: Context, title: str) -> Check:
         archs = strategy.ask()
     except StudentError as error:
         return bad(*describe_crash(error, watch, None))
-    archs = [archs] if isinstance(archs, Mapping) else archs
-    if not isinstance(archs, (list, tuple)) or not archs or not all(isinstance(a, Mapping) for a in archs):
+    archs = [archs] if isinstance(archs, (Mapping, Proposal)) else archs
+    if not isinstance(archs, (list, tuple)) or not archs or not all(isinstance(a, (Mapping, Proposal))
+                                                                    for a in archs):
         return bad(f"ask() returned {safe_repr(archs)}; it must return a non-empty list of architecture "
-                   "dicts.",
+                   "dicts (or nasbook.Proposal(arch, epochs=k) for a shorter training).",
                    "Return a list, e.g. `return [self.space.sample(self.rng)]` (not a generator, not None).")
     trials = []
-    for arch in archs:
+    for arch, epochs in map(as_request, archs):
         try:
-            trials.append(ToyEvaluator(space).evaluate(space.validate(arch)))
+            toy = ToyEvaluator(space)
+            trials += toy.evaluate_many([space.validate(arch)], 0, **fidelity_of(None if epochs is None else [epochs]))
         except NasbookError:
-            break  # outside the space: the next check says so
+            break  # outside the space (the next check says so), or epochs the toy cannot train (the loop says so)
     if trials:
         try:
             strategy.tell(trials)
@@ -147,12 +151,14 @@ def budget(ctx: Context, title: str) -> Check:
                      "Do not override prepare() (the base class returns Cost(), nothing spent) unless your "
                      "strategy spends compute outside the evaluator; then return that compute as "
                      "Cost(evaluations=x) with a number x >= 0.", numbers)
-    if result.evaluations + charged > budget:
-        return Check("budget", title, "fail", f"{result.evaluations} evaluations + {charged:g} charged exceed "
+    if result.spent > budget + 1e-9:  # evaluations (k/E each at a fidelity) + charged
+        return Check("budget", title, "fail", f"{result.spent - charged:g} evaluations + {charged:g} charged exceed "
                      f"the budget of {budget}.", "Return from prepare() only the compute it spent.", numbers)
     cut = watch.cut_batch
     note = f"; its last batch was cut to fit ({cut[0]} proposed, {cut[1]} told) and tell() coped" if cut else ""
-    return Check("budget", title, "pass", f"Budget {budget}: the loop ran {result.evaluations} evaluations, "
+    shorter = (f" ({result.spent - charged:g} evaluation-equivalents: some trained for fewer epochs)"
+               if any(t.epochs is not None for t in result.trials) else "")
+    return Check("budget", title, "pass", f"Budget {budget}: the loop ran {result.evaluations} evaluations{shorter}, "
                  f"the strategy charged {charged:g} more and evaluated nothing itself{note}.", numbers=numbers)
 
 
@@ -200,7 +206,7 @@ def failures(ctx: Context, title: str) -> Check:
             what, _ = describe_crash(error, ctx.watch, None)
             return Check("failures", title, "fail", f"It crashed {label}: {what}", fix)
         if seed == 0 and budget == 48:
-            n_failed, best = result.failures, result.best_val_loss
+            n_failed, n_trials, best = result.failures, len(result.trials), result.best_val_loss
         if budget == 48:
             failed, tried = failed + result.failures, tried + len(result.trials)
     bad = bad_tried = 0
@@ -218,7 +224,7 @@ def failures(ctx: Context, title: str) -> Check:
                      "the time. By trial.score the two are the same ranking, so it must be learning from "
                      "trial.val_loss, which is None for every failure (`trial.val_loss or 0` makes a failure "
                      "look perfect; in a float array it is NaN, and np.argmin picks a NaN first).", fix, numbers)
-    return Check("failures", title, "pass", f"{n_failed} of 48 trials diverged, then all 12 of another run: "
+    return Check("failures", title, "pass", f"{n_failed} of {n_trials} trials diverged, then all 12 of another run: "
                  f"it kept going both times (best score {best:.4g}); over {seeds} {rate:.0%} of its trials "
                  f"failed, and {bad_rate:.0%} went to the same architectures when they scored worst instead.",
                  numbers=numbers)
@@ -301,7 +307,7 @@ def performance(ctx: Context, title: str) -> Check:
         result, watch, _ = ctx.run(seed, budget, space=bench.space, evaluator=bench.make_evaluator())
         own += watch.own_evaluations
         trials += len(result.trials)
-        repeats += len(result.trials) - len({bench.space.index(t.arch) for t in result.trials})
+        repeats += len(result.trials) - len({(bench.space.index(t.arch), t.epochs) for t in result.trials})
         mine.append(bench.regret(result))
         baseline = search(RandomSearch(), space=bench.space, evaluator=bench.make_evaluator(),
                           budget=budget, seed=seed, progress=False)

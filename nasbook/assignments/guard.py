@@ -180,11 +180,11 @@ class WatchedEvaluator(WrappingEvaluator):
         self._watch = watch
 
     def evaluate_many(self, archs: Any, seed: Any = 0, on_trial: Callable | None = None,
-                      should_stop: Callable | None = None) -> list[Any]:
+                      should_stop: Callable | None = None, epochs: Any = None) -> list[Any]:
         if self._watch.method is not None:
             self._watch.own_evaluations += len(archs)
             self._watch.own_evaluation_method = self._watch.method
-        return super().evaluate_many(archs, seed, on_trial=on_trial, should_stop=should_stop)
+        return super().evaluate_many(archs, seed, on_trial=on_trial, should_stop=should_stop, epochs=epochs)
 
 
 @contextmanager

@@ -6,6 +6,10 @@ with one known optimum — so a strategy's *mechanics* can be checked in millise
 Architectures listed in ``diverge`` come back as diverged trials, to test that strategies
 survive failures. It does not cache by default (``cache=False``): every request is
 computed, and :attr:`ToyEvaluator.calls` counts them.
+
+It trains at a fidelity too (:mod:`nasbook.fidelity`): at ``k`` of its ``epochs`` the loss is
+the bowl plus ``slack * (1/k - 1/epochs)``, a learning curve that falls to the bowl's value
+at full fidelity; a promotion continues (nothing is kept, there is nothing to keep).
 """
 from __future__ import annotations
 
@@ -13,10 +17,10 @@ from typing import Any, Callable, Iterator, Mapping
 
 import numpy as np
 
-from nasbook.evaluation.base import BaseEvaluator, Work
+from nasbook.evaluation.base import BaseEvaluator, FidelityWork, Work
 from nasbook.spaces.space import SearchSpace, as_space
 from nasbook.trial import Trial
-from nasbook.validation import check_float, check_seed, fail
+from nasbook.validation import check_float, check_int, check_seed, fail
 
 
 class ToyEvaluator(BaseEvaluator):
@@ -28,7 +32,7 @@ class ToyEvaluator(BaseEvaluator):
 
     def __init__(self, space: "SearchSpace | Mapping[str, list[Any]] | None" = None, target_seed: int = 0,
                  diverge: Callable[[dict[str, Any]], bool] | None = None, floor: float = 0.01,
-                 cache: bool = False) -> None:
+                 cache: bool = False, epochs: int = 10, slack: float = 0.5) -> None:
         super().__init__(cache)
         if diverge is not None and not callable(diverge):
             raise fail("diverge", diverge, "a function diverge(arch) -> True for the architectures that diverge, or None")
@@ -40,6 +44,8 @@ class ToyEvaluator(BaseEvaluator):
         self.weights = np.linspace(1.0, 2.0, len(self.space.keys))
         self.diverge = diverge
         self.floor = floor
+        self.epochs = check_int("epochs", epochs, 1, 10_000)  # a full "training"
+        self.slack = check_float("slack", slack, 0.0, 1e6)  # how much higher the loss is after 1 epoch
         self.calls = 0  # evaluations actually computed
 
     def describe(self) -> str:
@@ -69,6 +75,17 @@ class ToyEvaluator(BaseEvaluator):
 
     def compute(self, work: Work, should_stop: Callable[[], bool]) -> Iterator[Trial]:
         return (self.train(arch, seed) for arch, seed in work)
+
+    def fidelities(self) -> tuple[int, ...]:
+        return tuple(range(1, self.epochs + 1))
+
+    def compute_at(self, work: FidelityWork, should_stop: Callable[[], bool]) -> Iterator[Trial]:
+        for arch, seed, epochs, start in work:
+            trial = self.train(arch, seed)
+            trial.epochs, trial.continued_from, trial.steps = epochs, start, epochs - start
+            if trial.ok:
+                trial.val_loss += self.slack * (1 / epochs - 1 / self.epochs)
+            yield trial
 
     def train(self, arch: dict[str, Any], seed: int) -> Trial:
         """The toy's stand-in for training: the trial of one (checked) architecture, uncached."""

@@ -15,6 +15,7 @@ from __future__ import annotations
 import copy
 import math
 import time
+from dataclasses import dataclass, field
 from concurrent.futures import Executor
 from typing import Any, Callable, Hashable, Iterator, Mapping
 
@@ -23,7 +24,7 @@ from torch import nn
 
 from nasbook.device import describe_device, resolve_device
 from nasbook.evaluation.auto import choose, under_thread_policy
-from nasbook.evaluation.base import BaseEvaluator, Work
+from nasbook.evaluation.base import BaseEvaluator, FidelityWork, Work
 from nasbook.evaluation.executors import check_executor, plan_jobs, run_in_order
 from nasbook.evaluation.protocols import Protocol, loss_function, make_protocol
 from nasbook.evaluation.stacked import train_population
@@ -79,6 +80,7 @@ class Evaluator(BaseEvaluator):
             raise fail("batched", batched, "True, False or None (None: batch on a GPU only)")
         self.batched = self.device.type == "cuda" if batched is None else batched
         self.executor = check_executor(executor)
+        self.states: dict[Hashable, Training] | None = {}  # unfinished trainings, to continue (fidelity)
 
     def describe(self) -> str:
         return (f"{self.task.describe()}; protocol {self.protocol.name!r} "
@@ -92,20 +94,33 @@ class Evaluator(BaseEvaluator):
 
     def fit(self, arch: dict[str, Any], seed: int) -> tuple[Trial, nn.Module]:
         """:meth:`train`, returning the trained network too (``result.best_model()`` takes it away)."""
-        task, protocol, device = self.task, self.protocol, self.device
-        start = time.perf_counter()
-        model = self.family.build(arch, task, seed).to(device)
+        run = self.begin(arch, seed)
+        trial = self.advance(run, self.protocol.epochs)
+        trial.epochs = None  # a plain full-fidelity trial, as before fidelity existed
+        return trial, run.model
+
+    def begin(self, arch: dict[str, Any], seed: int) -> "Training":
+        """A fresh network for ``arch`` from ``seed``, its optimiser and its shuffling, not trained yet."""
+        model = self.family.build(arch, self.task, seed).to(self.device)
         optimizer = self.family.make_optimizer(arch, model.parameters())
+        return Training(arch, seed, model, optimizer, torch.Generator().manual_seed(seed))  # shuffles on the CPU
+
+    def advance(self, run: "Training", epochs: int) -> Trial:
+        """Train ``run`` on until it has had ``epochs`` epochs, and score it there.
+
+        Continuing a run from epoch k to m does exactly what training straight to m does in
+        its last m - k epochs (the network, the optimiser's state and the shuffling generator
+        are the run's own), so a continued trial equals a straight one bit for bit on one device.
+        The trial's ``steps`` and ``seconds`` are this call's own.
+        """
+        task, protocol, device = self.task, self.protocol, self.device
+        start, steps_before = time.perf_counter(), run.steps
+        model, optimizer, order = run.model, run.optimizer, run.order
         criterion = loss_function(task)
         X, y = task.X_train.to(device), task.y_train.to(device)
         X_val, y_val = task.X_val.to(device), task.y_val.to(device)
-        order = torch.Generator().manual_seed(seed)  # shuffles mini-batches, on the CPU
         n, batch = len(X), protocol.batch_size or len(X)
-        train_curve: list[float] = []
-        val_curve: dict[str, float] = {}
-        steps = 0
-        status, reason = "ok", ""
-        for epoch in range(1, protocol.epochs + 1):
+        for epoch in range(run.epochs + 1, epochs + 1):
             model.train()
             index = torch.randperm(n, generator=order).to(device) if batch < n else None
             total = torch.zeros((), device=device)
@@ -116,20 +131,23 @@ class Evaluator(BaseEvaluator):
                 loss.backward()
                 optimizer.step()
                 total += loss.detach() * (len(X[rows]) if index is not None else n)
-                steps += 1
+                run.steps += 1
             epoch_loss = (total / n).item()  # one device sync per epoch
-            train_curve.append(epoch_loss)
+            run.train_curve.append(epoch_loss)
+            run.epochs = epoch
             if not math.isfinite(epoch_loss):
-                status, reason = "diverged", f"training loss became {epoch_loss} in epoch {epoch}"
+                run.status, run.reason = "diverged", f"training loss became {epoch_loss} in epoch {epoch}"
                 break
             if epoch in protocol.checkpoints:
-                val_curve[str(epoch)] = self._val_loss(model, criterion, X_val, y_val)
+                run.val_curve[str(epoch)] = self._val_loss(model, criterion, X_val, y_val)
+        status, reason = run.status, run.reason
         val_loss = self._val_loss(model, criterion, X_val, y_val) if status == "ok" else None
         if status == "ok" and not math.isfinite(val_loss):
             status, reason = "diverged", f"validation loss is {val_loss}"
-        return Trial(arch=arch, val_loss=val_loss, status=status, reason=reason, train_curve=train_curve,
-                     val_curve=val_curve, params=count_parameters(model), steps=steps, seed=seed,
-                     seconds=time.perf_counter() - start), model
+        return Trial(arch=run.arch, val_loss=val_loss, status=status, reason=reason,
+                     train_curve=list(run.train_curve), val_curve=dict(run.val_curve),
+                     params=count_parameters(model), steps=run.steps - steps_before, seed=run.seed,
+                     seconds=time.perf_counter() - start, epochs=epochs)
 
     @staticmethod
     @torch.no_grad()
@@ -157,6 +175,61 @@ class Evaluator(BaseEvaluator):
         twin = copy.copy(self)  # a shallow copy: the same cache dict
         twin.executor = check_executor(executor)
         return twin
+
+    # -- fidelity: train for fewer epochs, continue a promoted candidate ---------------------
+    def fidelities(self) -> tuple[int, ...]:
+        """Any epoch of the protocol: ``1 .. protocol.epochs``."""
+        return tuple(range(1, self.protocol.epochs + 1))
+
+    def compute_at(self, work: FidelityWork, should_stop: Callable[[], bool]) -> Iterator[Trial]:
+        """Train each ``(arch, seed, epochs, start)`` for its epochs, one by one (never stacked),
+        here or on the executor; yield in work order (see :meth:`train_at`)."""
+        worker = self if self.executor is None else self._worker_copy()
+        job = under_thread_policy(worker._fidelity_job, self.executor, self)
+        results = run_in_order(work, [[i] for i in range(len(work))], job, self.executor, should_stop)
+        try:
+            for (arch, seed, _, _), result in zip(work, results):
+                yield result if isinstance(result, Trial) else lost_trial(arch, seed, result)
+        finally:
+            results.close()
+
+    def train_at(self, arch: dict[str, Any], seed: int, epochs: int, start: int = 0) -> Trial:
+        """The trial of ``arch`` trained with ``seed`` for ``epochs`` epochs.
+
+        **Continues or retrains.** This evaluator keeps every unfinished training (network,
+        optimiser state, shuffling generator) in memory, keyed by (architecture, seed). When
+        asked for more epochs than a kept training has had (``start``), it *continues* it:
+        ``continued_from=start``, and the search is charged only the extra epochs. A training
+        it does not hold is retrained from scratch and charged in full (``continued_from=0``):
+        on an executor's worker (nothing is kept there), or when asked for fewer epochs than
+        it has trained. A search resumed from its log holds no networks: it retrains the
+        logged ones silently up to ``start`` and continues, so its trials and charges are the
+        uninterrupted run's (continuing equals training straight, bit for bit).
+        """
+        key, states = self.cache_key(arch, seed), self.states
+        run = states.pop(key, None) if states is not None else None
+        if run is None or run.epochs != start:  # nothing to continue: a fresh training
+            if run is not None:
+                states[key] = run  # it has trained further than asked: keep it for a later promotion
+            run = self.begin(arch, seed)
+            if start and states is not None:  # trained to `start` before this search resumed
+                self.advance(run, start)
+        continued = run.epochs
+        trial = self.advance(run, epochs)
+        trial.continued_from = continued
+        if trial.ok and epochs < self.protocol.epochs and states is not None:
+            states[key] = run
+        return trial
+
+    def _fidelity_job(self, job: list[tuple[dict[str, Any], int, int, int]]) -> list[Trial]:
+        trials = []
+        for arch, seed, epochs, start in job:
+            try:
+                trials.append(self.train_at(arch, seed, epochs, start))
+            except Exception as err:  # a failure inside one training must not end the search
+                trials.append(Trial(arch=arch, val_loss=None, status="failed", reason=f"{type(err).__name__}: {err}",
+                                    seed=seed, epochs=epochs))
+        return trials
 
     # -- how the work is cut into jobs and run -------------------------------------------
     def compute(self, work: Work, should_stop: Callable[[], bool]) -> Iterator[Trial]:
@@ -205,8 +278,25 @@ class Evaluator(BaseEvaluator):
     def _worker_copy(self) -> "Evaluator":
         """What an executor receives: this evaluator without its cache and executor (cheap to send)."""
         worker = copy.copy(self)
-        worker.cache, worker.executor = None, None
+        worker.cache, worker.executor, worker.states = None, None, None
         return worker
+
+@dataclass
+class Training:
+    """A network part-way through its training: all that continuing it needs (fidelity)."""
+
+    arch: dict[str, Any]
+    seed: int
+    model: nn.Module
+    optimizer: torch.optim.Optimizer
+    order: torch.Generator  # shuffles the mini-batches; its state moves on with every epoch
+    epochs: int = 0  # epochs trained so far
+    steps: int = 0
+    train_curve: list[float] = field(default_factory=list)
+    val_curve: dict[str, float] = field(default_factory=dict)
+    status: str = "ok"
+    reason: str = ""
+
 
 def lost_trial(arch: dict[str, Any], seed: int, error: BaseException) -> Trial:
     """The trial of an architecture whose job failed outside training (a dead worker, a lost node)."""

@@ -8,8 +8,9 @@ Two things spend it:
   proposes anything — is returned by :meth:`Strategy.prepare` as a :class:`Cost` in
   evaluation-equivalents, and charged once, before the first ``ask``.
 
-Multi-fidelity searches will charge a trial trained for ``k`` of the protocol's ``E`` epochs
-``k / E`` through the same :meth:`Budget.spend`; nothing else in the loop needs to change.
+* a trial trained at a fidelity — ``k`` of the protocol's ``E`` epochs — costs ``k / E``, and
+  one that continued a training of ``j`` epochs ``(k - j) / E`` (:mod:`nasbook.fidelity`),
+  through the same :meth:`Budget.spend`.
 """
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from nasbook.validation import NasbookError
+
+TOLERANCE = 1e-9  # float slack when fractions of an evaluation are added up
 
 
 @dataclass(frozen=True)
@@ -47,8 +50,9 @@ def check_cost(cost: Any, by: str = "prepare()") -> Cost:
 class Budget:
     """``total`` evaluations; ``spent`` so far; ``remaining`` whole evaluations left."""
 
-    def __init__(self, total: int) -> None:
+    def __init__(self, total: int, full_epochs: int | None = None) -> None:
         self.total = total
+        self.full_epochs = full_epochs  # epochs of a full training, when trials can be shorter
         self.charged = Cost()  # the strategy's own compute (its prepare phase)
         self.evaluated = 0.0  # what the loop's evaluations cost (1 each today)
 
@@ -61,11 +65,20 @@ class Budget:
         """Whole evaluations the budget still allows (0 when spent)."""
         return max(0, math.floor(self.total - self.charged.evaluations - self.evaluated))
 
+    @property
+    def left(self) -> float:
+        """Evaluation-equivalents left, fractions included (never below 0)."""
+        return max(0.0, self.total - self.spent)
+
+    def affords(self, cost: float) -> bool:
+        """True when ``cost`` evaluation-equivalents still fit in the budget (float slack allowed)."""
+        return cost <= self.total - self.spent + TOLERANCE
+
     def charge(self, cost: Cost, by: str = "prepare()") -> None:
         """Count a strategy's own compute (``by`` names who spent it, for the error message)."""
         cost = check_cost(cost, by)
         self.charged = Cost(self.charged.evaluations + cost.evaluations, self.charged.steps + cost.steps)
 
     def spend(self, evaluations: float) -> None:
-        """Count evaluations the loop ran (1 per trial; a fraction once trials can be shorter)."""
+        """Count evaluations the loop ran (1 per trial; k/E for a trial of k epochs)."""
         self.evaluated += evaluations

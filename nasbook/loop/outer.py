@@ -21,8 +21,9 @@ from concurrent.futures import Executor
 from typing import Any, Callable, Mapping
 
 from nasbook import __version__
-from nasbook.evaluation.base import BaseEvaluator
+from nasbook.evaluation.base import BaseEvaluator, fidelity_of
 from nasbook.evaluation.training import Evaluator
+from nasbook.fidelity import Proposal, Request, as_request, check_epochs, cost, planned_cost
 from nasbook.loop.budget import Budget
 from nasbook.loop.checks import (StopCheck, check_arguments, check_built, check_evaluated, check_reported,
                                  check_set_up, check_setup_signature)
@@ -63,7 +64,10 @@ def search(strategy: "str | Strategy" = "random", *, mode: str | None = None,
             ``evaluator`` (a :class:`~nasbook.evaluation.base.BaseEvaluator`, e.g. a lookup table), which
             carries its own.
         budget: number of evaluations (cached re-evaluations count too, and so does compute the
-            strategy spends itself, e.g. DARTS' supernet, in evaluation-equivalents).
+            strategy spends itself, e.g. DARTS' supernet, in evaluation-equivalents). A trial a
+            strategy asked for at ``k`` of the protocol's ``E`` epochs (a
+            :class:`~nasbook.fidelity.Proposal`) costs ``k / E``; a promoted one that continued
+            from ``j`` epochs, ``(k - j) / E``. The strategy reads the budget as ``self.budget``.
         seed: seeds the strategy's random generator *and* every training run.
         log: path of a JSON-lines run log, written as trials finish.
         callback: called as ``callback(trial, strategy)`` after every trial (live plots). If it
@@ -90,20 +94,26 @@ def search(strategy: "str | Strategy" = "random", *, mode: str | None = None,
 
     set_up(strategy, space, seed, evaluator, budget.total)
     header = run_header(strategy, space, evaluator, budget.total, seed)
+    full = full_epochs(evaluator)  # the epochs of a full training (None: the evaluator has no fidelities)
+    budget.full_epochs = full
+    smallest = 1 / full if full and getattr(strategy, "multi_fidelity", False) else 1.0  # the cheapest request
     runlog = RunLog(log) if log is not None else None
-    recorder = Recorder(strategy, budget.total, runlog, callback, bool(progress))  # it closes the log, always
+    recorder = Recorder(strategy, budget.total, runlog, callback, bool(progress),
+                        cost=lambda trial: cost(trial, full))  # it closes the log, always
     interrupted, notes = False, []
     try:
-        earlier, notes = open_log(runlog, header, strategy, resume, older_hashes(evaluator))  # one writer
+        earlier, notes = open_log(runlog, header, strategy, resume, older_hashes(evaluator), full)  # one writer
         recorder.begin(elapsed=earlier.elapsed if earlier is not None else 0.0)  # the clock, the progress bar
         if earlier is not None:  # resuming: logged trials are served, not retrained
             evaluator = ResumingEvaluator(evaluator, earlier, on_logged=recorder.record_logged)
         if not should_stop():  # asked first: a stop() that cannot answer True/False is refused before any training
             budget.charge(strategy.prepare(), by=f"{type(strategy).__name__}.prepare()")  # e.g. DARTS' supernet
-        while not should_stop() and budget.remaining > 0:
-            archs = proposals(strategy, space)[:budget.remaining]
-            trials = evaluate(evaluator, archs, seed, recorder, should_stop)
-            budget.spend(len(trials))  # 1 per evaluation
+        while not should_stop() and (budget.remaining > 0 or budget.affords(smallest)):
+            requests = affordable(proposals(strategy, space, evaluator), budget)
+            if not requests:  # the next proposal costs more than is left
+                break
+            trials = evaluate(evaluator, requests, seed, recorder, should_stop)
+            budget.spend(sum(cost(trial, full) for trial in trials))  # 1 per evaluation, k/E at k epochs
             strategy.tell(trials)
         interrupted = should_stop()
     except KeyboardInterrupt:
@@ -115,7 +125,7 @@ def search(strategy: "str | Strategy" = "random", *, mode: str | None = None,
                         trace=strategy.trace, extra_steps=budget.charged.steps,
                         charged_evaluations=budget.charged.evaluations, interrupted=interrupted,
                         log_path=None if log is None else str(log), resumed=recorder.resumed, notes=notes,
-                        setting=setting)
+                        setting=setting, full_epochs=full)
 
 
 def make_evaluator(evaluator: BaseEvaluator | None, space: SearchSpace, task: Any, protocol: Any, device: Any,
@@ -146,7 +156,8 @@ def older_hashes(evaluator: Any) -> tuple[str, ...]:
 
 
 def open_log(runlog: RunLog | None, header: dict[str, Any], strategy: Strategy,
-             resume: bool, same_data: tuple[str, ...] = ()) -> tuple[EarlierRun | None, list[str]]:
+             resume: bool, same_data: tuple[str, ...] = (),
+             full_epochs: int | None = None) -> tuple[EarlierRun | None, list[str]]:
     """Take the run log's lock, then either find the earlier run it continues (resuming) or
     write a fresh header. Returns that earlier run (or None) and notes (a log moved aside, a
     half-written line cut off...), which are printed to stderr too.
@@ -155,7 +166,7 @@ def open_log(runlog: RunLog | None, header: dict[str, Any], strategy: Strategy,
         return None, []
     runlog.open()  # before anything is read or written: a second search on this log is refused
     try:
-        earlier = open_earlier_run(runlog.path, header, strategy, same_data) if resume else None
+        earlier = open_earlier_run(runlog.path, header, strategy, same_data, full_epochs) if resume else None
         if earlier is not None:
             runlog.check_appendable()
         notes = earlier.notes if earlier is not None else [note for note in [runlog.start(header)] if note]
@@ -167,28 +178,60 @@ def open_log(runlog: RunLog | None, header: dict[str, Any], strategy: Strategy,
     return earlier, notes
 
 
-def evaluate(evaluator: BaseEvaluator, archs: list[dict[str, Any]], seed: int, recorder: Recorder,
+def evaluate(evaluator: BaseEvaluator, requests: list[Request], seed: int, recorder: Recorder,
              should_stop: StopCheck) -> list[Trial]:
-    """The trials of ``archs``, each recorded as it finishes; an evaluator that breaks its
-    contract (too few trials, or trials it did not report) is refused by name."""
+    """The trials of ``requests``, each recorded as it finishes; an evaluator that breaks its
+    contract (too few trials, or trials it did not report) is refused by name. Epochs are
+    passed only when some request has them, so a full-fidelity search calls as it always did."""
     def record(trial: Trial) -> None:
         recorder.record(check_reported(evaluator, trial))  # a Trial, with a loss that can be one
 
+    archs = [arch for arch, _ in requests]
+    epochs = [e for _, e in requests] if any(e is not None for _, e in requests) else None
     before = len(recorder.trials)
-    trials = evaluator.evaluate_many(archs, seed, on_trial=record, should_stop=should_stop)
+    trials = evaluator.evaluate_many(archs, seed, on_trial=record, should_stop=should_stop, **fidelity_of(epochs))
     return check_evaluated(evaluator, archs, trials, reported=len(recorder.trials) - before,
                            stopped=should_stop.said_stop)
 
 
-def proposals(strategy: Strategy, space: SearchSpace) -> list[dict[str, Any]]:
-    """Call ``strategy.ask()`` and check what it returns, with a message a student can act on."""
+def proposals(strategy: Strategy, space: SearchSpace, evaluator: BaseEvaluator | None = None) -> list[Request]:
+    """Call ``strategy.ask()`` and check what it returns, with a message a student can act on:
+    ``(arch, epochs)`` per proposal (epochs None for a plain dict: full fidelity; else one of
+    the ``evaluator``'s fidelities)."""
     archs = strategy.ask()
-    if isinstance(archs, Mapping):
+    if isinstance(archs, (Mapping, Proposal)):
         archs = [archs]
     if not isinstance(archs, (list, tuple)) or not archs:
         raise NasbookError(f"{type(strategy).__name__}.ask() returned {archs!r}; it must return a "
-                           f"non-empty list of architecture dicts")
-    return [space.validate(a, field=f"{type(strategy).__name__}.ask()[{i}]") for i, a in enumerate(archs)]
+                           f"non-empty list of architecture dicts (or nasbook.Proposal(arch, epochs=k))")
+    requests = [as_request(a) for a in archs]
+    where = f"{type(strategy).__name__}.ask()"
+    allowed = tuple(evaluator.fidelities()) if evaluator is not None else ()
+    return [(space.validate(a, field=f"{where}[{i}]"),
+             e if e is None else check_epochs(e, allowed, f"{where}[{i}]", type(evaluator).__name__))
+            for i, (a, e) in enumerate(requests)]
+
+
+def affordable(requests: list[Request], budget: Budget) -> list[Request]:
+    """The first of ``requests`` that the budget can pay for, each at its most (k/E, or 1).
+
+    Full-fidelity requests: as many as whole evaluations remain. At a fidelity, requests are
+    taken while their summed cost fits (a continued one will cost less than planned)."""
+    if all(e is None for _, e in requests):
+        return requests[:budget.remaining]
+    taken, planned = [], 0.0
+    for arch, epochs in requests:
+        planned += planned_cost(epochs, budget.full_epochs)
+        if not budget.affords(planned):
+            break
+        taken.append((arch, epochs))
+    return taken
+
+
+def full_epochs(evaluator: BaseEvaluator) -> int | None:
+    """The epochs of a full training on ``evaluator`` (None when it has no fidelities)."""
+    fidelities = evaluator.fidelities()
+    return fidelities[-1] if fidelities else None
 
 
 def run_header(strategy: Strategy, space: SearchSpace, evaluator: Any, budget: int, seed: int) -> dict[str, Any]:

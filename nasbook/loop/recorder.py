@@ -27,6 +27,7 @@ class Recorder:
         runlog: where live trials are appended, or None.
         callback: ``callback(trial, strategy)`` after every trial, or None.
         progress: show a progress bar.
+        cost: what a trial cost in evaluation-equivalents (the bar moves by it; 1 at full fidelity).
 
     The loop makes the recorder before it opens the run log, so that :meth:`close` always
     releases the log's lock; :meth:`begin` starts the clock and the progress bar once the log
@@ -34,8 +35,9 @@ class Recorder:
     """
 
     def __init__(self, strategy: Any, budget: int, runlog: RunLog | None = None,
-                 callback: Callable[[Trial, Any], None] | None = None, progress: bool = True) -> None:
-        self.strategy, self.runlog, self.callback = strategy, runlog, callback
+                 callback: Callable[[Trial, Any], None] | None = None, progress: bool = True,
+                 cost: Callable[[Trial], float] = lambda trial: 1) -> None:
+        self.strategy, self.runlog, self.callback, self.cost = strategy, runlog, callback, cost
         self.budget, self.progress = budget, progress
         self.trials: list[Trial] = []
         self.resumed = 0  # trials served from the log of an earlier run
@@ -69,7 +71,7 @@ class Recorder:
             if write and self.runlog is not None:
                 self.runlog.append(trial, strategy=self.strategy.name, mode=self.strategy.mode)
             self.trials.append(trial)
-        self.bar.update(1)
+        self.bar.update(self.cost(trial))
         self.best = min(self.best, trial.score)
         self.bar.set_postfix(best=f"{self.best:.4g}" if math.isfinite(self.best) else "-", refresh=False)
         if self.callback is not None:

@@ -6,18 +6,22 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from nasbook.fidelity import cost, fidelity_label
 from nasbook.trial import Trial
 
 
 def trials_frame(trials: list[Trial]) -> "Any":
-    """Trials as a pandas DataFrame: one row each, architecture keys as columns."""
+    """Trials as a pandas DataFrame: one row each, architecture keys as columns; a search with
+    trials at a fidelity also gets ``epochs`` (None: full) and ``fidelity`` (a label) columns."""
     import pandas as pd
 
+    fidelity = any(t.epochs is not None for t in trials)
     rows = []
     for t in trials:
         rows.append({"step": t.step, **t.arch, "val_loss": t.val_loss, "status": t.status,
                      "params": t.params, "seconds": t.seconds, "elapsed": t.elapsed,
-                     "cached": t.cached, "reason": t.reason})
+                     "cached": t.cached, "reason": t.reason,
+                     **({"epochs": t.epochs, "fidelity": fidelity_label(t)} if fidelity else {})})
     return pd.DataFrame(rows)
 
 
@@ -26,7 +30,7 @@ class SearchResult:
     """The outcome of :func:`nasbook.search`.
 
     ``best`` is the trial with the lowest validation loss among the *successful* trials
-    (None if every trial failed). ``trace`` holds the strategy's own snapshots (RL policy
+    (None if every trial failed); in a multi-fidelity search, among those trained longest. ``trace`` holds the strategy's own snapshots (RL policy
     probabilities, EA populations, DARTS architecture weights) for plots.
     """
 
@@ -45,11 +49,23 @@ class SearchResult:
     resumed: int = 0  # trials replayed from the run log of an earlier, interrupted run
     notes: list[str] = field(default_factory=list)  # what resuming reported (e.g. a cut-off line)
     setting: Any = field(default=None, compare=False, repr=False)  # how trials were trained (loop.winner)
+    full_epochs: int | None = field(default=None, compare=False, repr=False)  # a full training (fidelity)
 
     @property
     def best(self) -> Trial | None:
+        """The successful trial with the lowest loss; in a multi-fidelity search, among those
+        trained longest (a 2-epoch loss is not comparable with a 20-epoch one)."""
         ok = [t for t in self.trials if t.ok]
+        if any(t.epochs is not None for t in ok):
+            longest = max(self.trained_for(t) for t in ok)
+            ok = [t for t in ok if self.trained_for(t) == longest]
         return min(ok, key=lambda t: t.score) if ok else None
+
+    def trained_for(self, trial: Trial) -> float:
+        """Epochs ``trial`` was trained (a full-fidelity one: the full epochs, or inf when unknown)."""
+        if trial.epochs is not None:
+            return trial.epochs
+        return math.inf if self.full_epochs is None else self.full_epochs
 
     @property
     def best_arch(self) -> dict[str, Any] | None:
@@ -62,6 +78,12 @@ class SearchResult:
     @property
     def evaluations(self) -> int:
         return len(self.trials)
+
+    @property
+    def spent(self) -> float:
+        """The compute spent, in evaluation-equivalents: every trial's cost (1, or k/E at a
+        fidelity: :func:`nasbook.fidelity.cost`) plus what the strategy charged itself."""
+        return sum(cost(t, self.full_epochs) for t in self.trials) + self.charged_evaluations
 
     @property
     def cache_hits(self) -> int:

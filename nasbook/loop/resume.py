@@ -37,7 +37,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from nasbook.evaluation.base import BaseEvaluator, WrappingEvaluator
+from nasbook.evaluation.base import BaseEvaluator, WrappingEvaluator, fidelity_of
+from nasbook.fidelity import cost
+from nasbook.loop.budget import TOLERANCE
 from nasbook.evaluation.protocols import ALIASES as PROTOCOL_ALIASES
 from nasbook.loop.runlog import HEADER_BYTES, existing_kind, json_safe, not_a_run_log, read_bytes, read_log
 from nasbook.strategies.base import MODE_ALIASES, Strategy
@@ -79,7 +81,7 @@ class ResumingEvaluator(WrappingEvaluator):
         self.total = len(earlier.trials)
 
     def evaluate_many(self, archs: list[dict[str, Any]], seed: int = 0, on_trial: Callable | None = None,
-                      should_stop: Callable | None = None) -> list[Trial]:
+                      should_stop: Callable | None = None, epochs: list[int | None] | None = None) -> list[Trial]:
         """The trials of one ``ask()``, taken from the log as far as it goes, in the order of ``archs``.
 
         A batch the log covers only in part (the crash came mid-batch) is evaluated *whole*
@@ -88,9 +90,10 @@ class ResumingEvaluator(WrappingEvaluator):
         uninterrupted run bit for bit. The logged trials are still the ones reported and
         told; the cost is retraining at most one batch.
         """
-        logged = self.take(archs)
+        logged = self.take(archs, epochs)
+        fidelity = fidelity_of(epochs)
         if not logged:  # the log has run out: train live
-            return self.inner.evaluate_many(archs, seed, on_trial=on_trial, should_stop=should_stop)
+            return self.inner.evaluate_many(archs, seed, on_trial=on_trial, should_stop=should_stop, **fidelity)
         if len(logged) == len(archs):
             for trial in logged:
                 self.serve(trial)
@@ -104,19 +107,28 @@ class ResumingEvaluator(WrappingEvaluator):
             elif on_trial is not None:
                 on_trial(trial)
 
-        live = self.inner.evaluate_many(archs, seed, on_trial=delivered, should_stop=should_stop)
+        live = self.inner.evaluate_many(archs, seed, on_trial=delivered, should_stop=should_stop, **fidelity)
         return logged[:len(live)] + live[len(logged):]
 
-    def take(self, archs: list[dict[str, Any]]) -> list[Trial]:
-        """The logged trials that answer the first of ``archs``; refuse a divergence."""
+    def take(self, archs: list[dict[str, Any]], epochs: list[int | None] | None = None) -> list[Trial]:
+        """The logged trials that answer the first of ``archs`` (at their ``epochs``); refuse a divergence."""
+        fidelities = self.inner.fidelities()
+        full = fidelities[-1] if fidelities else None
+        wanted = [(arch, full if e is None else e) for arch, e in zip(archs, epochs or [None] * len(archs))]
+
+        def answers(trial: Trial, request: tuple[dict[str, Any], int | None]) -> bool:
+            return trial.arch == request[0] and (full if trial.epochs is None else trial.epochs) == request[1]
+
         logged: list[Trial] = []
-        while self.queue and len(logged) < len(archs) and self.queue[0].arch == archs[len(logged)]:
+        while self.queue and len(logged) < len(archs) and answers(self.queue[0], wanted[len(logged)]):
             logged.append(self.queue.popleft())
         if self.queue and len(logged) < len(archs):
-            step = self.total - len(self.queue)
+            step, trial = self.total - len(self.queue), self.queue[0]
+            at = "" if full is None else f" at {wanted[len(logged)][1]} epochs"
+            was = "" if full is None else f" at {full if trial.epochs is None else trial.epochs} epochs"
             raise NasbookError(
-                f"cannot resume from {self.path}: logged trial {step} is {self.queue[0].arch}, but the "
-                f"strategy now proposes {archs[len(logged)]}; the log came from a different run, or "
+                f"cannot resume from {self.path}: logged trial {step} is {trial.arch}{was}, but the "
+                f"strategy now proposes {archs[len(logged)]}{at}; the log came from a different run, or "
                 f"the strategy is not deterministic for a given seed")
         return logged
 
@@ -126,11 +138,13 @@ class ResumingEvaluator(WrappingEvaluator):
 
 
 def open_earlier_run(path: "str | os.PathLike[str]", header: dict[str, Any],
-                     strategy: Strategy, same_data: tuple[str, ...] = ()) -> EarlierRun | None:
+                     strategy: Strategy, same_data: tuple[str, ...] = (),
+                     full_epochs: int | None = None) -> EarlierRun | None:
     """Check the log at ``path`` against this run's ``header`` and prepare it for appending.
 
     ``same_data`` lists other fingerprints of this run's task data (nasbook 0.2.0 also hashed
     the test split, which a search never sees): a log that names one of them matches.
+    ``full_epochs`` (the evaluator's full training) prices trials logged at a fidelity.
 
     Returns None when there is nothing to resume (no file, or an empty one): the caller then
     starts a fresh log.
@@ -153,7 +167,7 @@ def open_earlier_run(path: "str | os.PathLike[str]", header: dict[str, Any],
             raise NasbookError(f"cannot resume from {path}: it was written with {key}="
                                f"{logged.get(key)!r}, this run has {key}={expected.get(key)!r}; use the "
                                f"same settings, or a new log path to start a new search")
-    if len(trials) > header["budget"]:
+    if sum(cost(trial, full_epochs) for trial in trials) > header["budget"] + TOLERANCE:
         raise NasbookError(f"{path}: the log holds {len(trials)} trials, more than budget={header['budget']} "
                            f"allows")
     for key in ("device", "nasbook"):

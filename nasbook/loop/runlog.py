@@ -319,6 +319,8 @@ TRIAL_FIELDS: dict[str, tuple[Any, str]] = {
                     "a list of numbers (null where training diverged)"),
     "val_curve": (lambda v: isinstance(v, dict), "a dict"),
     "extras": (lambda v: isinstance(v, dict), "a dict"),
+    "epochs": (lambda v: v is None or (_count(v) and v >= 1), "an integer >= 1 (a fidelity), or absent"),
+    "continued_from": (_count, "an integer >= 0"),
 }
 
 

@@ -6,12 +6,16 @@ from typing import Any
 
 from nasbook.validation import NasbookError, check_choice
 from nasbook.strategies.base import MODE_ALIASES, MODES, Strategy, check_mode
+from nasbook.strategies.asha import ASHA
+from nasbook.strategies.bohb import BOHB
 from nasbook.strategies.darts import DARTS
 from nasbook.strategies.evolution import Evolution
+from nasbook.strategies.hyperband import Hyperband
 from nasbook.strategies.local_search import LocalSearch
 from nasbook.strategies.pareto_evolution import ParetoEvolution
 from nasbook.strategies.random_search import RandomSearch
 from nasbook.strategies.rl import REINFORCE
+from nasbook.strategies.successive_halving import SuccessiveHalving
 
 STRATEGIES: dict[str, type[Strategy]] = {
     "random": RandomSearch,
@@ -20,6 +24,10 @@ STRATEGIES: dict[str, type[Strategy]] = {
     "pareto": ParetoEvolution,
     "rl": REINFORCE,
     "darts": DARTS,
+    "sh": SuccessiveHalving,  # multi-fidelity: they ask for fewer epochs (nasbook.fidelity)
+    "hyperband": Hyperband,
+    "bohb": BOHB,
+    "asha": ASHA,
 }
 
 
@@ -76,5 +84,5 @@ def shown(signature: inspect.Signature) -> str:
                      for p in signature.parameters.values())
 
 
-__all__ = ["DARTS", "MODES", "MODE_ALIASES", "STRATEGIES", "Evolution", "LocalSearch", "ParetoEvolution",
-           "REINFORCE", "RandomSearch", "Strategy", "check_mode", "make_strategy"]
+__all__ = ["ASHA", "BOHB", "DARTS", "MODES", "MODE_ALIASES", "STRATEGIES", "Evolution", "Hyperband", "LocalSearch", "ParetoEvolution",
+           "REINFORCE", "RandomSearch", "Strategy", "SuccessiveHalving", "check_mode", "make_strategy"]

@@ -24,6 +24,14 @@ The loop guarantees, for every strategy:
    order. A diverged/failed trial has ``trial.score == inf``: rank by ``score``, never by
    ``val_loss`` (which is None for a failure).
 
+**Fidelity** (:mod:`nasbook.fidelity`): ``ask()`` may return ``nasbook.Proposal(arch,
+epochs=k)`` to have an architecture trained for only ``k`` of the protocol's ``E`` epochs,
+which costs ``k / E`` of the budget (a promoted one that continues costs only its extra
+epochs). ``self.budget`` is the budget in evaluation-equivalents and
+``self.evaluator.fidelities()`` the epochs the evaluator can stop at (the last is ``E``).
+A strategy that asks for fidelities sets ``multi_fidelity = True``: the loop then goes on
+asking while one epoch's worth (``1 / E``) is left, not only a whole evaluation.
+
 A subclass's ``__init__`` calls ``super().__init__(mode)`` and its ``setup`` calls
 ``super().setup(space, seed, evaluator, budget)`` first; the loop checks both before anything
 trains and says which one is missing (:mod:`nasbook.loop.checks`).
@@ -41,6 +49,7 @@ from typing import Any, Callable, ClassVar
 
 import numpy as np
 
+from nasbook.fidelity import Proposal
 from nasbook.loop.budget import Cost
 from nasbook.spaces.space import Arch, SearchSpace
 from nasbook.strategies.trace import TraceEntry
@@ -76,6 +85,7 @@ class Strategy(ABC):
 
     name: str = "strategy"
     plans_with_budget: ClassVar[bool] = False  # True when what it proposes depends on the budget (DARTS)
+    multi_fidelity: ClassVar[bool] = False  # True when ask() returns Proposals at fewer epochs (Hyperband)
     mode_defaults: ClassVar[dict[str, dict[str, Any]]] = {}  # {mode: {parameter: value when None}}
 
     def __init__(self, mode: str = "default") -> None:
@@ -99,8 +109,8 @@ class Strategy(ABC):
         return Cost()
 
     @abstractmethod
-    def ask(self) -> list[Arch]:
-        """Propose the next architecture(s) to evaluate."""
+    def ask(self) -> "list[Arch | Proposal]":
+        """Propose the next architecture(s) to evaluate (dicts, or :class:`~nasbook.fidelity.Proposal` objects)."""
 
     @abstractmethod
     def tell(self, trials: list[Trial]) -> None:

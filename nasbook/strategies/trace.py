@@ -12,6 +12,8 @@ kind                    written by          holds
 ``"population"``        Evolution, Pareto   the population alive in one generation
 ``"darts"``             DARTS               softmax(α) after one supernet epoch
 ``"local_optimum"``     LocalSearch         a hill top, reached before a restart
+``"rung"``              SH, Hyperband,      one finished rung of a bracket: who was
+                        BOHB, ASHA          trained at its epochs, who was promoted
 ======================  ==================  ===========================================
 """
 from __future__ import annotations
@@ -82,5 +84,16 @@ class LocalOptimumEntry(TypedDict):
     evaluations: int
 
 
-TraceEntry = Union[RLEntry, PopulationEntry, ParetoEntry, DartsEntry, LocalOptimumEntry, dict]
+class RungEntry(TypedDict):
+    """A finished rung: its trials at ``epochs`` epochs and the architectures promoted from it."""
+
+    kind: Literal["rung"]
+    bracket: int  # which bracket (0, 1, ...; ASHA has one, 0)
+    rung: int  # 0 = the cheapest fidelity
+    epochs: int
+    trials: list[Member]
+    promoted: list[dict[str, Any]]
+
+
+TraceEntry = Union[RLEntry, PopulationEntry, ParetoEntry, DartsEntry, LocalOptimumEntry, RungEntry, dict]
 """Any entry; a student's strategy may add its own kinds (a dict with a ``"kind"``)."""

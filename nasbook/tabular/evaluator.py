@@ -12,6 +12,12 @@ Two things keep the lookup honest:
   the same architecture again in the same search returns the same trial, marked
   ``cached`` (it costs a budget slot but no compute); another search seed may draw
   another training seed, so repeated searches see the noise a real user would.
+* **Any recorded epoch** (fidelity, :mod:`nasbook.fidelity`): a request for ``k`` epochs
+  reads the run's losses after epoch ``k`` (one of :meth:`TabularEvaluator.fidelities`, the
+  table's checkpoints). A promoted candidate *continues*: the table's runs are whole
+  learning curves, so the trial at ``k`` of a run seen at ``j`` is what continuing it gives
+  (``continued_from=j``, charged and timed for the ``k - j`` extra epochs only), exactly as
+  the real :class:`~nasbook.evaluation.training.Evaluator` continues a training it keeps.
 * **A simulated clock.** Each fresh lookup advances :attr:`TabularEvaluator.clock` by the
   training time recorded in the table. A trial's ``seconds`` is that recorded time and
   ``extras["simulated_clock"]`` the clock after it, so strategies can be compared at equal
@@ -25,7 +31,7 @@ from typing import Any, Callable, Hashable, Iterator, Mapping
 import numpy as np
 import torch
 
-from nasbook.evaluation.base import BaseEvaluator, Work
+from nasbook.evaluation.base import BaseEvaluator, FidelityWork, Work
 from nasbook.tasks import make_task
 from nasbook.trial import Trial
 from nasbook.tabular.table import DEFAULT_PATH, BenchTable, load_table
@@ -64,10 +70,24 @@ class TabularEvaluator(BaseEvaluator):
     def compute(self, work: Work, should_stop: Callable[[], bool]) -> Iterator[Trial]:
         return (self.look_up(arch, seed) for arch, seed in work)
 
-    def look_up(self, arch: dict[str, Any], seed: int) -> Trial:
-        """The recorded trial of ``arch`` for the training seed this search seed draws; the
-        simulated clock advances by its recorded training time."""
-        trial = self.table.trial(arch, self.seed_index(self.table.index(arch), seed))
+    def fidelities(self) -> tuple[int, ...]:
+        """The epochs the table recorded validation losses at (its checkpoints)."""
+        return tuple(self.table.protocol.checkpoints)
+
+    def compute_at(self, work: FidelityWork, should_stop: Callable[[], bool]) -> Iterator[Trial]:
+        return (self.look_up(arch, seed, epochs, start) for arch, seed, epochs, start in work)
+
+    def look_up(self, arch: dict[str, Any], seed: int, epochs: int | None = None, start: int = 0) -> Trial:
+        """The recorded trial of ``arch`` for the training seed this search seed draws (stopped
+        after ``epochs``, continued from ``start``); the simulated clock advances by the
+        recorded training time of the epochs it trained."""
+        j = self.seed_index(self.table.index(arch), seed)
+        trial = self.table.trial(arch, j, epochs=epochs)
+        if epochs is not None:
+            before = self.table.trial(arch, j, epochs=start) if start else None
+            trial.epochs, trial.continued_from = epochs, start
+            if before is not None:
+                trial.seconds, trial.steps = max(0.0, trial.seconds - before.seconds), max(0, trial.steps - before.steps)
         self.clock += trial.seconds
         self.lookups += 1
         trial.extras.update(query_seed=seed, simulated_clock=self.clock)
@@ -84,7 +104,9 @@ class TabularEvaluator(BaseEvaluator):
         repeat is then a cache hit and the simulated clock continues, as without the crash.
         Its cache key holds the search seed it was asked with (``extras["query_seed"]``);
         ``trial.seed`` is the table's training seed that search seed drew."""
-        key = self.cache_key(self.check_arch(trial.arch), trial.extras.get("query_seed", trial.seed))
+        plain = self.cache_key(self.check_arch(trial.arch), trial.extras.get("query_seed", trial.seed))
+        self._reached_by(trial, plain)
+        key = self.fidelity_key(plain, trial.epochs)
         if not trial.cached and key not in self.cache:
             self.cache[key] = trial
             self.clock += trial.seconds

@@ -86,20 +86,30 @@ class BenchTable:
             raise fail("arch", dict(arch), "an architecture the (partial) table has trained")
         return i
 
-    def trial(self, arch: Mapping[str, Any], seed_index: int = 0) -> Trial:
-        """The recorded training of ``arch`` with the table's ``seed_index``-th seed."""
+    def trial(self, arch: Mapping[str, Any], seed_index: int = 0, epochs: "int | None" = None) -> Trial:
+        """The recorded training of ``arch`` with the table's ``seed_index``-th seed, stopped
+        after ``epochs`` (one of the table's checkpoints; default: all): its ``val_loss`` is the
+        loss then, its curves end there, its seconds and steps are those of the epochs it trained."""
         i = self.index(arch)
         j = check_int("seed_index", seed_index, 0, len(self.seeds) - 1)
+        k = self.protocol.epochs if epochs is None else check_int("epochs", epochs, 1, self.protocol.epochs)
+        if k not in self.protocol.checkpoints:
+            raise fail("epochs", epochs, f"an epoch this table recorded: one of {list(self.protocol.checkpoints)}")
         a = self.arrays
-        status = STATUSES[int(a["status"][i, j])]
-        curve = a["train_curve"][i, j]
-        val = a["val_curve"][i, j]
-        return Trial(arch=dict(arch), val_loss=float(val[-1]) if status == "ok" else None, status=status,
-                     reason="" if status == "ok" else "diverged when the table was built",
-                     train_curve=[float(x) for x in curve[~np.isnan(curve)]],
-                     val_curve={str(c): float(v) for c, v in zip(self.protocol.checkpoints, val) if not math.isnan(v)},
-                     params=int(a["params"][i]), seconds=float(a["seconds"][i, j]), steps=int(a["steps"][i, j]),
-                     seed=self.seeds[j], extras={"latency": float(a["latency"][i]), "table_seed": self.seeds[j]})
+        curve = a["train_curve"][i, j, :k]
+        curve = curve[~np.isnan(curve)]
+        checkpoints = [c for c in self.protocol.checkpoints if c <= k]
+        val = a["val_curve"][i, j, :len(checkpoints)]
+        ok = len(curve) == k and bool(np.isfinite(curve).all()) and bool(np.isfinite(val[-1]))  # fine at epoch k
+        status = "ok" if ok else STATUSES[max(1, int(a["status"][i, j]))]
+        share = 1.0 if epochs is None else len(curve) / max(1, int(np.count_nonzero(~np.isnan(a["train_curve"][i, j]))))
+        return Trial(arch=dict(arch), val_loss=float(val[-1]) if ok else None, status=status,
+                     reason="" if ok else "diverged when the table was built",
+                     train_curve=[float(x) for x in curve],
+                     val_curve={str(c): float(v) for c, v in zip(checkpoints, val) if not math.isnan(v)},
+                     params=int(a["params"][i]), seconds=float(a["seconds"][i, j]) * share,
+                     steps=round(int(a["steps"][i, j]) * share), seed=self.seeds[j],
+                     extras={"latency": float(a["latency"][i]), "table_seed": self.seeds[j]})
 
     def frame(self) -> "Any":
         """One row per architecture: its choices, true score, spread over seeds, cost."""

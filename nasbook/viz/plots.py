@@ -100,14 +100,20 @@ def best_so_far(scores: Sequence[float]) -> np.ndarray:
 # -- search progress ----------------------------------------------------------------------
 def plot_progress(run: Any, ax: Axes | None = None, title: str | None = None,
                   logy: bool = True) -> Axes:
-    """Every trial's validation loss (dots), the best so far (black step line) and the
-    failed trials (red crosses along the top edge, since they have no loss)."""
+    """Every trial's validation loss (dots; one colour per fidelity when trials were trained
+    for fewer epochs), the best so far (black step line) and the failed trials (red crosses
+    along the top edge, since they have no loss)."""
     ax = _axes(ax)
     trials = trials_of(run)
     steps = np.arange(1, len(trials) + 1)
     scores = np.array([t.score for t in trials], dtype=float)
     ok = np.isfinite(scores)
-    ax.scatter(steps[ok], scores[ok], s=18, alpha=0.7, label="trial")
+    epochs = np.array([-1 if t.epochs is None else t.epochs for t in trials])
+    if (epochs < 0).all():
+        ax.scatter(steps[ok], scores[ok], s=18, alpha=0.7, label="trial")
+    for k in sorted(set(epochs[epochs >= 0])):  # a multi-fidelity search
+        at = ok & (epochs == k)
+        ax.scatter(steps[at], scores[at], s=18, alpha=0.7, label=f"{k} epochs")
     if (~ok).any():
         ax.scatter(steps[~ok], np.full((~ok).sum(), 0.97), marker="x", color=FAIL_COLOR,
                    transform=ax.get_xaxis_transform(), label="failed / diverged")

@@ -22,6 +22,7 @@ from matplotlib.figure import Figure
 
 from nasbook.viz import plots
 from nasbook.spaces.space import SearchSpace
+from nasbook.fidelity import fidelity_label
 from nasbook.trial import Trial
 
 
@@ -38,10 +39,13 @@ def top_table_html(trials: Sequence[Trial], k: int = 8) -> str:
     if not ok:
         return "<i>No successful trial yet.</i>"
     keys = list(ok[0].arch)
-    head = "".join(f"<th>{html.escape(k)}</th>" for k in ["#", "val loss", "trial", *keys])
+    fidelity = any(t.epochs is not None for t in trials)  # a multi-fidelity search: say how long each trained
+    head = "".join(f"<th>{html.escape(k)}</th>" for k in ["#", "val loss", "trial", *(["epochs"] if fidelity else []),
+                                                          *keys])
     rows = []
     for rank, t in enumerate(ok, start=1):
-        cells = [rank, f"{t.score:.4g}", t.step + 1, *(t.arch[k] for k in keys)]
+        cells = [rank, f"{t.score:.4g}", t.step + 1, *([fidelity_label(t)] if fidelity else []),
+                 *(t.arch[k] for k in keys)]
         rows.append("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in cells) + "</tr>")
     style = ("<style>.nasbook-top td, .nasbook-top th {padding: 1px 8px; text-align: right;}"
              ".nasbook-top tr:nth-child(even) {background: rgba(128,128,128,0.1);}</style>")
