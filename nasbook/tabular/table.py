@@ -4,6 +4,15 @@
     table.trial(arch, seed_index=0)      # a Trial, exactly as the Evaluator returned it
     table.optimum, table.optimum_arch    # the best architecture of the whole space
 
+The learning-curve table (``load_table(CURVE_PATH)``: the ``default`` protocol, a checkpoint
+after every epoch) answers any epoch, as if training had stopped there:
+
+    table.trial(arch, seed_index=0, epochs=5)   # the Trial of a 5-epoch training
+    table.curve(arch, seed_index=0)             # validation loss after epochs 1..20
+    table.loss_at(arch, 5, seed_index=0)        # one of them ("train"/"test" with kind=)
+    table.test_loss(arch, seed_index=0)         # held-out test loss after the last epoch
+    table.mean_loss_at(5)                       # every architecture's epoch-5 score
+
 An architecture's *true* score is :attr:`BenchTable.mean_val_loss`: its final validation
 loss averaged over the training seeds that did not diverge (``inf`` if all diverged).
 Regret (how far a search's pick is from the best possible) is measured with it.
@@ -21,10 +30,12 @@ import numpy as np
 from nasbook.evaluation.protocols import Protocol
 from nasbook.spaces.space import SearchSpace
 from nasbook.trial import STATUSES, Trial
-from nasbook.validation import check_int, fail
+from nasbook.validation import check_choice, check_int, fail
 from nasbook.tabular.build import load_arrays
 
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "data" / "bench_synthetic.npz"
+CURVE_PATH = DEFAULT_PATH.with_name("bench_synthetic_default.npz")  # the learning-curve table
+KINDS = ("val", "train", "test")  # which loss a curve lookup reads
 
 
 class BenchTable:
@@ -41,11 +52,12 @@ class BenchTable:
                        f"a list ending at the last epoch ({self.protocol.epochs})")
         self.seeds: list[int] = list(meta["seeds"])
         self.task_name: str = meta["task"]
-        ok = arrays["status"] == STATUSES.index("ok")
-        self.val_loss = np.where(ok, arrays["val_curve"][..., -1], np.nan)  # (archs, seeds)
-        runs = ok.sum(axis=1)
-        mean = np.where(ok, self.val_loss, 0.0).sum(axis=1) / np.maximum(runs, 1)
-        self.mean_val_loss = np.where((runs > 0) & arrays["done"], mean, np.inf)  # (archs,)
+        done = arrays["done"]  # format 1: one flag per architecture; 2: per (architecture, seed)
+        self.done_runs = np.broadcast_to(done[:, None], arrays["status"].shape) if done.ndim == 1 else done
+        self.built = self.done_runs.any(axis=1)  # (archs,): at least one seed trained
+        self.ok_runs = self.done_runs & (arrays["status"] == STATUSES.index("ok"))
+        self.val_loss = np.where(self.ok_runs, arrays["val_curve"][..., -1], np.nan)  # (archs, seeds)
+        self.mean_val_loss = self.mean_loss_at(self.protocol.epochs)  # (archs,)
 
     @classmethod
     def load(cls, path: "str | Path" = DEFAULT_PATH) -> "BenchTable":
@@ -60,7 +72,7 @@ class BenchTable:
 
     @property
     def complete(self) -> bool:
-        return bool(self.arrays["done"].all())
+        return bool(self.done_runs.all())
 
     @property
     def optimum(self) -> float:
@@ -82,24 +94,94 @@ class BenchTable:
     # -- one architecture ---------------------------------------------------------------
     def index(self, arch: Mapping[str, Any]) -> int:
         i = self.space.index(arch)
-        if not self.arrays["done"][i]:
+        if not self.built[i]:
             raise fail("arch", dict(arch), "an architecture the (partial) table has trained")
         return i
 
-    def trial(self, arch: Mapping[str, Any], seed_index: int = 0) -> Trial:
-        """The recorded training of ``arch`` with the table's ``seed_index``-th seed."""
+    def run(self, arch: Mapping[str, Any], seed_index: int) -> tuple[int, int]:
+        """(row, seed position) of a trained run, or a clear error naming what is there."""
         i = self.index(arch)
         j = check_int("seed_index", seed_index, 0, len(self.seeds) - 1)
+        if not self.done_runs[i, j]:
+            trained = [int(k) for k in np.flatnonzero(self.done_runs[i])]
+            raise fail("seed_index", seed_index, f"a seed position this partial table has trained for {dict(arch)}: {trained}")
+        return i, j
+
+    def check_epoch(self, epoch: int) -> int:
+        """``epoch`` if the table recorded the validation loss after it (a checkpoint)."""
+        epoch = check_int("epoch", epoch, 1, self.protocol.epochs)
+        if epoch not in self.protocol.checkpoints:
+            raise fail("epoch", epoch, f"an epoch this table recorded: one of {list(self.protocol.checkpoints)}")
+        return epoch
+
+    def trial(self, arch: Mapping[str, Any], seed_index: int = 0, epochs: "int | None" = None) -> Trial:
+        """The recorded training of ``arch`` with the table's ``seed_index``-th seed, stopped
+        after ``epochs`` (a checkpoint; default: all): its ``val_loss`` is the loss then, its
+        curves end there, its seconds and steps are those of the epochs it trained."""
+        i, j = self.run(arch, seed_index)
+        k = self.protocol.epochs if epochs is None else self.check_epoch(epochs)
         a = self.arrays
-        status = STATUSES[int(a["status"][i, j])]
-        curve = a["train_curve"][i, j]
-        val = a["val_curve"][i, j]
-        return Trial(arch=dict(arch), val_loss=float(val[-1]) if status == "ok" else None, status=status,
-                     reason="" if status == "ok" else "diverged when the table was built",
-                     train_curve=[float(x) for x in curve[~np.isnan(curve)]],
-                     val_curve={str(c): float(v) for c, v in zip(self.protocol.checkpoints, val) if not math.isnan(v)},
-                     params=int(a["params"][i]), seconds=float(a["seconds"][i, j]), steps=int(a["steps"][i, j]),
-                     seed=self.seeds[j], extras={"latency": float(a["latency"][i]), "table_seed": self.seeds[j]})
+        curve = a["train_curve"][i, j, :k]
+        curve = curve[~np.isnan(curve)]
+        checkpoints = [c for c in self.protocol.checkpoints if c <= k]
+        val = a["val_curve"][i, j, :len(checkpoints)]
+        # a run that diverged after epoch k was still fine at epoch k
+        ok = len(curve) == k and bool(np.isfinite(curve).all()) and bool(np.isfinite(val[-1]))
+        status = "ok" if ok else STATUSES[max(1, int(a["status"][i, j]))]
+        trained = max(1, int(np.count_nonzero(~np.isnan(a["train_curve"][i, j]))))  # epochs it ran
+        share = len(curve) / trained  # the part of the recorded run this trial stands for
+        return Trial(arch=dict(arch), val_loss=float(val[-1]) if ok else None, status=status,
+                     reason="" if ok else "diverged when the table was built",
+                     train_curve=[float(x) for x in curve],
+                     val_curve={str(c): float(v) for c, v in zip(checkpoints, val) if not math.isnan(v)},
+                     params=int(a["params"][i]), seconds=float(a["seconds"][i, j]) * share,
+                     steps=round(int(a["steps"][i, j]) * share), seed=self.seeds[j],
+                     extras={"latency": float(a["latency"][i]), "table_seed": self.seeds[j]})
+
+    # -- learning curves: any recorded epoch ---------------------------------------------
+    def curve(self, arch: Mapping[str, Any], seed_index: int = 0, kind: str = "val") -> np.ndarray:
+        """The ``kind`` loss of one run: ``"train"`` after every epoch, ``"val"``/``"test"``
+        at each of :attr:`checkpoints` (every epoch in the learning-curve table); NaN after
+        a divergence."""
+        i, j = self.run(arch, seed_index)
+        return self.arrays[self.column(kind)][i, j].copy()
+
+    def loss_at(self, arch: Mapping[str, Any], epoch: int, seed_index: int = 0, kind: str = "val") -> float:
+        """The ``kind`` loss of one run after ``epoch`` (NaN if it had diverged by then)."""
+        epoch = self.check_epoch(epoch) if kind != "train" else check_int("epoch", epoch, 1, self.protocol.epochs)
+        position = epoch - 1 if kind == "train" else self.protocol.checkpoints.index(epoch)
+        return float(self.curve(arch, seed_index, kind)[position])
+
+    def test_loss(self, arch: Mapping[str, Any], seed_index: int = 0) -> float:
+        """Held-out test loss after the last epoch (NaN for a diverged run)."""
+        return self.loss_at(arch, self.protocol.epochs, seed_index, kind="test")
+
+    def mean_loss_at(self, epoch: int, kind: str = "val") -> np.ndarray:
+        """Every architecture's ``kind`` loss after ``epoch`` averaged over its seeds that had
+        not diverged by then (``inf`` where none, or not built): the true score at that epoch."""
+        position = check_int("epoch", epoch, 1, self.protocol.epochs) - 1 if kind == "train" \
+            else self.protocol.checkpoints.index(self.check_epoch(epoch))
+        values = self.arrays[self.column(kind)][:, :, position]
+        good = self.done_runs & np.isfinite(values)
+        runs = good.sum(axis=1)
+        mean = np.where(good, values, 0.0).sum(axis=1) / np.maximum(runs, 1)
+        return np.where((runs > 0) & self.built, mean, np.inf)
+
+    def column(self, kind: str) -> str:
+        """The array a ``kind`` of loss lives in; refuses one this table did not record."""
+        kind = check_choice("kind", kind, KINDS)
+        if f"{kind}_curve" not in self.arrays:
+            raise fail("kind", kind, f"a loss this table recorded: {[k for k in KINDS if f'{k}_curve' in self.arrays]}")
+        return f"{kind}_curve"
+
+    @property
+    def checkpoints(self) -> tuple[int, ...]:
+        """The epochs after which validation (and test) losses were recorded."""
+        return self.protocol.checkpoints
+
+    @property
+    def epochs(self) -> int:
+        return self.protocol.epochs
 
     def frame(self) -> "Any":
         """One row per architecture: its choices, true score, spread over seeds, cost."""
@@ -115,7 +197,7 @@ class BenchTable:
         df["params"] = self.arrays["params"]
         df["latency"] = self.arrays["latency"]
         df["seconds"] = self.arrays["seconds"].mean(axis=1)
-        return df[self.arrays["done"]]
+        return df[self.built]
 
 
 @functools.lru_cache(maxsize=4)
