@@ -44,6 +44,8 @@ BENCH_SEEDS = (0, 1, 2)
 CURVE_PROTOCOL = Protocol("default", epochs=20, batch_size=64, checkpoints=tuple(range(1, 21)))
 CURVE_SEEDS = (0, 1, 2)
 FORMAT_VERSION = 2  # 2: ``done`` per (architecture, seed), optional test_curve and epoch_seconds
+CHUNK_FLOATS = 2 ** 19  # activations per stacked chunk: small chunks save progress often, and
+# wide networks, where a chunk of this size holds only a few members, gain little from stacking on a CPU
 Chunk = list[tuple[int, int]]  # (architecture index, seed position) pairs trained together
 
 
@@ -141,6 +143,7 @@ def build_table(space: "SearchSpace | None" = None, task: str = "synthetic",
     space = as_space(space)
     evaluator = Evaluator(task=task, protocol=protocol, device="cpu", cache=False, family=space.family,
                           batched=batched)
+    evaluator.population_floats = CHUNK_FLOATS
     archs = [space.complete(a) for a in space.enumerate()]
     test = batched and evaluator.task.X_test is not None
     arrays = empty_arrays(len(archs), tuple(seeds), protocol, test) if arrays is None else arrays
