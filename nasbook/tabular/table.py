@@ -38,6 +38,16 @@ CURVE_PATH = DEFAULT_PATH.with_name("bench_synthetic_default.npz")  # the learni
 KINDS = ("val", "train", "test")  # which loss a curve lookup reads
 
 
+def fine_after(status: Any, train: np.ndarray, val: Any, last: bool) -> Any:
+    """Which runs were fine after an epoch (element-wise over arrays): a run that ended ``ok``,
+    and, before the last epoch, one that diverged later — its training losses up to then
+    (``train``, the last axis) and its validation loss then (``val``) are finite."""
+    ok = status == STATUSES.index("ok")
+    if last:
+        return ok
+    return ok | ((status == STATUSES.index("diverged")) & np.isfinite(train).all(axis=-1) & np.isfinite(val))
+
+
 class BenchTable:
     """The arrays of one built table plus the space, protocol and seeds it was built with."""
 
@@ -125,8 +135,7 @@ class BenchTable:
         curve = curve[~np.isnan(curve)]
         checkpoints = [c for c in self.protocol.checkpoints if c <= k]
         val = a["val_curve"][i, j, :len(checkpoints)]
-        # a run that diverged after epoch k was still fine at epoch k
-        ok = len(curve) == k and bool(np.isfinite(curve).all()) and bool(np.isfinite(val[-1]))
+        ok = bool(fine_after(a["status"][i, j], a["train_curve"][i, j, :k], val[-1], k == self.protocol.epochs))
         status = "ok" if ok else STATUSES[max(1, int(a["status"][i, j]))]
         trained = max(1, int(np.count_nonzero(~np.isnan(a["train_curve"][i, j]))))  # epochs it ran
         share = len(curve) / trained  # the part of the recorded run this trial stands for
@@ -161,8 +170,11 @@ class BenchTable:
         not diverged by then (``inf`` where none, or not built): the true score at that epoch."""
         position = check_int("epoch", epoch, 1, self.protocol.epochs) - 1 if kind == "train" \
             else self.protocol.checkpoints.index(self.check_epoch(epoch))
-        values = self.arrays[self.column(kind)][:, :, position]
-        good = self.done_runs & np.isfinite(values)
+        a = self.arrays
+        values = a[self.column(kind)][:, :, position]
+        val = a["val_curve"][:, :, self.protocol.checkpoints.index(epoch)] if epoch in self.protocol.checkpoints else 0.0
+        fine = fine_after(a["status"], a["train_curve"][:, :, :epoch], val, epoch == self.protocol.epochs)
+        good = self.done_runs & fine & np.isfinite(values)
         runs = good.sum(axis=1)
         mean = np.where(good, values, 0.0).sum(axis=1) / np.maximum(runs, 1)
         return np.where((runs > 0) & self.built, mean, np.inf)
