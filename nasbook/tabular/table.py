@@ -157,9 +157,7 @@ class BenchTable:
 
     def loss_at(self, arch: Mapping[str, Any], epoch: int, seed_index: int = 0, kind: str = "val") -> float:
         """The ``kind`` loss of one run after ``epoch`` (NaN if it had diverged by then)."""
-        epoch = self.check_epoch(epoch) if kind != "train" else check_int("epoch", epoch, 1, self.protocol.epochs)
-        position = epoch - 1 if kind == "train" else self.protocol.checkpoints.index(epoch)
-        return float(self.curve(arch, seed_index, kind)[position])
+        return float(self.curve(arch, seed_index, kind)[self.position(epoch, kind)])
 
     def test_loss(self, arch: Mapping[str, Any], seed_index: int = 0) -> float:
         """Held-out test loss after the last epoch (NaN for a diverged run)."""
@@ -168,16 +166,21 @@ class BenchTable:
     def mean_loss_at(self, epoch: int, kind: str = "val") -> np.ndarray:
         """Every architecture's ``kind`` loss after ``epoch`` averaged over its seeds that had
         not diverged by then (``inf`` where none, or not built): the true score at that epoch."""
-        position = check_int("epoch", epoch, 1, self.protocol.epochs) - 1 if kind == "train" \
-            else self.protocol.checkpoints.index(self.check_epoch(epoch))
         a = self.arrays
-        values = a[self.column(kind)][:, :, position]
+        values = a[self.column(kind)][:, :, self.position(epoch, kind)]
         val = a["val_curve"][:, :, self.protocol.checkpoints.index(epoch)] if epoch in self.protocol.checkpoints else 0.0
         fine = fine_after(a["status"], a["train_curve"][:, :, :epoch], val, epoch == self.protocol.epochs)
         good = self.done_runs & fine & np.isfinite(values)
         runs = good.sum(axis=1)
         mean = np.where(good, values, 0.0).sum(axis=1) / np.maximum(runs, 1)
         return np.where((runs > 0) & self.built, mean, np.inf)
+
+    def position(self, epoch: int, kind: str) -> int:
+        """Where ``epoch`` sits in a ``kind`` curve: training losses hold every epoch, the
+        others the checkpoints (refused, naming them, if ``epoch`` is not one)."""
+        if kind == "train":
+            return check_int("epoch", epoch, 1, self.protocol.epochs) - 1
+        return self.protocol.checkpoints.index(self.check_epoch(epoch))
 
     def column(self, kind: str) -> str:
         """The array a ``kind`` of loss lives in; refuses one this table did not record."""
