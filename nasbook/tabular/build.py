@@ -156,7 +156,7 @@ def build_table(space: "SearchSpace | None" = None, task: str = "synthetic",
             trials = train_population([archs[i] for i, _ in todo], [seeds[j] for _, j in todo],
                                       evaluator.task, protocol, evaluator.device, test=test)
         else:
-            trials = [evaluator.train(archs[i], seeds[j]) for i, j in todo]  # one-by-one path
+            trials = [evaluator.evaluate(archs[i], seeds[j]) for i, j in todo]  # one by one; a failure is a trial
         for (i, j), trial in zip(todo, trials):
             record(arrays, protocol, i, j, trial)
             if arrays["latency"][i] == 0:
