@@ -201,8 +201,8 @@ class BenchTable:
     def seed_noise(self, top: int = 100) -> dict[str, float]:
         """How much the training seed moves the final validation loss, next to the regrets it
         should separate: the seed standard deviation (``ddof=1``, over runs that did not
-        diverge) of the optimum, the median of it over the ``top`` best architectures and at
-        the median architecture, and the regret of the architectures ranked 2nd, 10th and
+        diverge) of the optimum, its median over the ``top`` best architectures and over all
+        architectures, and the regret of the architectures ranked 2nd, 10th and
         ``top``-th. Unbuilt architectures are left out (a partial table measures what it has)."""
         with warnings.catch_warnings():  # an architecture with one good run has no spread: NaN
             warnings.simplefilter("ignore", RuntimeWarning)
@@ -213,7 +213,7 @@ class BenchTable:
         top = min(top, len(order))
         return {"architectures": len(order), "optimum_std": float(std[order[0]]),
                 f"top{top}_median_std": float(np.nanmedian(std[order[:top]])),
-                "median_arch_std": float(std[order[len(order) // 2]]),
+                "median_std": float(np.nanmedian(std[order])),
                 "regret_rank2": float(regret[min(1, len(order) - 1)]),
                 "regret_rank10": float(regret[min(9, len(order) - 1)]), f"regret_rank{top}": float(regret[top - 1])}
 
