@@ -101,11 +101,13 @@ def member_losses(out: Tensor, y: Tensor, loss: str) -> Tensor:
 
 
 def train_population(archs: Sequence[dict[str, Any]], seeds: Sequence[int], task: Task,
-                     protocol: Any, device: torch.device) -> list[Trial]:
+                     protocol: Any, device: torch.device, test: bool = False) -> list[Trial]:
     """Train ``archs[i]`` from ``seeds[i]`` for all i at once; one :class:`Trial` each, in order.
 
     All archs must share :func:`group_key`. Results equal ``Evaluator.train(arch, seed)``
-    for each member up to float rounding.
+    for each member up to float rounding. With ``test=True`` (the benchmark builder) the
+    loss on the task's held-out test split is recorded too, at each checkpoint, in
+    ``trial.extras["test_curve"]``; a search never sees it.
     """
     if len({group_key(a) for a in archs}) != 1 or len(archs) != len(seeds):
         raise ValueError("train_population needs archs with one group_key and one seed each")
@@ -121,6 +123,8 @@ def train_population(archs: Sequence[dict[str, Any]], seeds: Sequence[int], task
     alive = list(range(len(archs)))  # members still training, as positions in archs
     curves: list[list[float]] = [[] for _ in archs]
     val_curves: list[dict[str, float]] = [{} for _ in archs]
+    test_curves: list[dict[str, float]] = [{} for _ in archs]
+    test = test and task.X_test is not None
     failures: dict[int, str] = {}
     steps_per_epoch = len(range(0, n, batch))
     epochs_run = [0] * len(archs)
@@ -153,6 +157,10 @@ def train_population(archs: Sequence[dict[str, Any]], seeds: Sequence[int], task
         if epoch in protocol.checkpoints:
             for member, value in zip(alive, validation_losses(pop, X_val, y_val, task.loss)):
                 val_curves[member][str(epoch)] = value
+            if test:
+                for member, value in zip(alive, validation_losses(pop, task.X_test.to(device),
+                                                                  task.y_test.to(device), task.loss)):
+                    test_curves[member][str(epoch)] = value
     finals = dict(zip(alive, validation_losses(pop, X_val, y_val, task.loss))) if alive else {}
     seconds = (time.perf_counter() - start) / len(archs)  # each member's share of the wall time
     trials = []
@@ -165,7 +173,7 @@ def train_population(archs: Sequence[dict[str, Any]], seeds: Sequence[int], task
                             status="diverged" if reason else "ok", reason=reason, train_curve=curves[i],
                             val_curve=val_curves[i], params=pop.parameter_count(),
                             steps=epochs_run[i] * steps_per_epoch, seed=seeds[i], seconds=seconds,
-                            extras={"population": len(archs)}))
+                            extras={"population": len(archs), **({"test_curve": test_curves[i]} if test else {})}))
     back = [None] * len(trials)
     for position, original in enumerate(order):
         back[original] = trials[position]

@@ -1,13 +1,16 @@
 """The tabular benchmark: every architecture of the article's space, trained once, looked up ever after.
 
-* :mod:`.build`     – train the whole space (``nasbook bench build``);
-* :mod:`.table`     – read it: :class:`BenchTable`;
+* :mod:`.build`     – train the whole space (``nasbook bench build``), resumably in chunks;
+* :mod:`.table`     – read it: :class:`BenchTable` (any recorded epoch of any run);
 * :mod:`.evaluator` – :class:`TabularEvaluator`, an evaluator that looks results up;
 * :mod:`.recorded`  – real DARTS runs recorded once and replayed.
+
+Two tables ship: :data:`DEFAULT_PATH` (the article's protocol) and :data:`CURVE_PATH`
+(the learning-curve table: ``default`` protocol, every epoch 1..20); docs/bench.md.
 """
-from nasbook.tabular.build import BENCH_PROTOCOL, BENCH_SEEDS, build_table
-from nasbook.tabular.table import DEFAULT_PATH, BenchTable, load_table
+from nasbook.tabular.build import BENCH_PROTOCOL, BENCH_SEEDS, CURVE_PROTOCOL, CURVE_SEEDS, build_file, build_table
+from nasbook.tabular.table import CURVE_PATH, DEFAULT_PATH, BenchTable, load_table
 from nasbook.tabular.evaluator import TabularEvaluator
 
-__all__ = ["BENCH_PROTOCOL", "BENCH_SEEDS", "DEFAULT_PATH", "BenchTable", "TabularEvaluator",
-           "build_table", "load_table"]
+__all__ = ["BENCH_PROTOCOL", "BENCH_SEEDS", "CURVE_PATH", "CURVE_PROTOCOL", "CURVE_SEEDS", "DEFAULT_PATH",
+           "BenchTable", "TabularEvaluator", "build_file", "build_table", "load_table"]

@@ -1,24 +1,27 @@
-"""``nasbook bench build``: (re)build the tabular benchmark shipped in nasbook/data.
+"""``nasbook bench build``: (re)build a tabular benchmark shipped in nasbook/data.
 
-    python -m nasbook bench build                    # all 3,600 architectures x 3 seeds
+    python -m nasbook bench build                      # the article-protocol table, 3,600 archs x 3 seeds
+    python -m nasbook bench build --protocol default   # the learning-curve table (every epoch, stacked)
     python -m nasbook bench build --limit 20 --out /tmp/small.npz   # a quick partial table
 
-The build saves its progress every ``--save-every`` architectures, so ``--resume`` picks
-up an interrupted build instead of starting over.
+The build saves its progress after every ``--save-every`` finished chunks (a chunk: the
+same-shape architectures of a seed round), atomically; running the same command again
+continues a partial table at ``--out`` (``--fresh`` starts over).
 """
 from __future__ import annotations
 
 import argparse
 import os
-import time
 
 import torch
 from tqdm.auto import tqdm
 
 from nasbook.spaces.space import SearchSpace
-from nasbook.validation import check_int, fail
-from nasbook.tabular.build import BENCH_PROTOCOL, BENCH_SEEDS, build_table, load_arrays, metadata, save_table
-from nasbook.tabular.table import DEFAULT_PATH
+from nasbook.validation import check_int
+from nasbook.tabular.build import BENCH_PROTOCOL, CURVE_PROTOCOL, build_file
+from nasbook.tabular.table import CURVE_PATH, DEFAULT_PATH
+
+PROTOCOLS = {"article": (BENCH_PROTOCOL, DEFAULT_PATH, False), "default": (CURVE_PROTOCOL, CURVE_PATH, True)}
 
 
 def add_parser(commands: "argparse._SubParsersAction") -> None:
@@ -26,12 +29,16 @@ def add_parser(commands: "argparse._SubParsersAction") -> None:
     sub = b.add_subparsers(dest="bench_command", parser_class=type(b))  # none: run_bench lists them
     b.set_defaults(bench_parser=b)
     build = sub.add_parser("build", help="train every architecture with several seeds and save the table")
-    build.add_argument("--out", default=str(DEFAULT_PATH), help="where to write the .npz table")
-    build.add_argument("--seeds", type=int, default=len(BENCH_SEEDS), help="training seeds per architecture")
+    build.add_argument("--protocol", choices=sorted(PROTOCOLS), default="article",
+                       help="article: 10 full-batch epochs, one by one (bench_synthetic.npz); default: "
+                            "20 epochs of batch 64, every epoch recorded, stacked (bench_synthetic_default.npz)")
+    build.add_argument("--out", default=None, help="where to write the .npz table (default: the shipped file)")
+    build.add_argument("--seeds", type=int, default=3, help="training seeds per architecture")
     build.add_argument("--limit", type=int, default=None, help="build only the first N architectures")
     build.add_argument("--threads", type=int, default=1, help="torch CPU threads (1 suits a shared machine)")
-    build.add_argument("--save-every", type=int, default=100, help="save progress every N architectures")
-    build.add_argument("--resume", action="store_true", help="continue a partial table at --out")
+    build.add_argument("--save-every", type=int, default=1, help="save progress every N finished chunks")
+    build.add_argument("--resume", action="store_true", help="(the default now) continue a partial table at --out")
+    build.add_argument("--fresh", action="store_true", help="start over instead of continuing a partial table")
 
 
 def run_bench(args: argparse.Namespace) -> int:
@@ -39,35 +46,24 @@ def run_bench(args: argparse.Namespace) -> int:
         from nasbook.cli import missing_command
 
         raise missing_command(args.bench_parser)
+    protocol, default_out, stacked = PROTOCOLS[args.protocol]
+    out = str(args.out or default_out)
     seeds = tuple(range(check_int("--seeds", args.seeds, minimum=1)))
     space = SearchSpace()
     limit = space.size if args.limit is None else check_int("--limit", args.limit, 1, space.size)
     save_every = check_int("--save-every", args.save_every, minimum=1)
     torch.set_num_threads(check_int("--threads", args.threads, minimum=1))
-    arrays, spent = None, 0.0
-    if args.resume and os.path.exists(args.out):
-        arrays, meta = load_arrays(args.out)
-        if meta["seeds"] != list(seeds) or meta["protocol"]["name"] != BENCH_PROTOCOL.name:
-            raise fail("--resume", args.out, f"a partial table with seeds {list(seeds)} (found {meta['seeds']})")
-        spent = float(meta.get("build_seconds", 0.0))
-    start = time.perf_counter()
-    bar = tqdm(total=limit, desc="bench build", initial=0 if arrays is None else int(arrays["done"][:limit].sum()))
+    bar = tqdm(total=limit * len(seeds), desc="bench build (runs)", mininterval=10)
 
-    def meta_now(done: bool) -> dict:
-        return metadata(space, "synthetic", BENCH_PROTOCOL, seeds, complete=done,
-                        build_seconds=round(spent + time.perf_counter() - start, 1),
-                        load_average=[round(x, 2) for x in os.getloadavg()])
+    def on_chunk(k: int, arrays: dict) -> None:
+        bar.n = int(arrays["done"][:limit].sum())
+        bar.set_postfix(chunk=k + 1, refresh=False)
+        bar.refresh()
 
-    def on_arch(i: int, arrays: dict) -> None:
-        bar.update(1)
-        if int(arrays["done"].sum()) % save_every == 0:
-            save_table(args.out, arrays, meta_now(False))
-
-    arrays = build_table(space, "synthetic", BENCH_PROTOCOL, seeds, indices=list(range(limit)),
-                         arrays=arrays, on_arch=on_arch)
+    arrays, meta = build_file(out, space, "synthetic", protocol, seeds, list(range(limit)), stacked,
+                              args.fresh, save_every, on_chunk)
     bar.close()
-    meta = meta_now(bool(arrays["done"].all()))
-    save_table(args.out, arrays, meta)
-    print(f"wrote {args.out}: {int(arrays['done'].sum())} of {space.size} architectures x {len(seeds)} seeds "
-          f"in {meta['build_seconds']:.0f} s ({os.path.getsize(args.out) / 1e6:.2f} MB)")
+    built = int(arrays["done"].all(axis=1).sum())
+    print(f"wrote {out}: {built} of {space.size} architectures x {len(seeds)} seeds "
+          f"in {meta['build_seconds']:.0f} s ({os.path.getsize(out) / 1e6:.2f} MB)")
     return 0
