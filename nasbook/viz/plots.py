@@ -31,63 +31,16 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 from scipy import stats
 from matplotlib.axes import Axes
-from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from nasbook.strategies.pareto import pareto_front
-from nasbook.spaces.space import SearchSpace
 from nasbook.trial import Trial
 
-FAIL_COLOR = "tab:red"
-BEST_COLOR = "black"
-
-
-# -- small helpers ----------------------------------------------------------------------
-def _axes(ax: Axes | None, figsize: tuple[float, float] = (6, 3.5)) -> Axes:
-    """The given Axes, or a fresh pyplot one (notebooks show it inline)."""
-    if ax is not None:
-        return ax
-    import matplotlib.pyplot as plt
-
-    return plt.subplots(figsize=figsize)[1]
-
-
-def _figure(fig: Figure | None, figsize: tuple[float, float]) -> Figure:
-    if fig is not None:
-        return fig
-    import matplotlib.pyplot as plt
-
-    return plt.figure(figsize=figsize)
-
-
-def trials_of(run: Any) -> list[Trial]:
-    """A SearchResult's trials, or a list of trials as given."""
-    return list(getattr(run, "trials", run))
-
-
-def entry_kind(entry: Mapping[str, Any]) -> str | None:
-    """An entry's kind: its required ``"kind"`` field (see :mod:`nasbook.strategies.trace`);
-    None for an entry without one, which no plot draws."""
-    return entry.get("kind")
-
-
-def trace_entries(trace: Any, kind: str) -> list[dict[str, Any]]:
-    """The entries of one kind from a trace (or from a SearchResult's trace)."""
-    trace = getattr(trace, "trace", trace) or []
-    return [e for e in trace if isinstance(e, Mapping) and entry_kind(e) == kind]
-
-
-def population_scores(entry: Mapping[str, Any]) -> np.ndarray:
-    """Scores of a population entry (``inf`` for failed members), from ``"scores"`` or from
-    ``"population": [{"arch": ..., "score": ...}, ...]``, or from the first column of
-    ``"objectives"`` (multi-objective evolution); empty when the entry holds no scores."""
-    scores = entry.get("scores")
-    members = entry.get("population", [])
-    if scores is None and members and all(isinstance(m, Mapping) and "score" in m for m in members):
-        scores = [m["score"] for m in members]
-    if scores is None and entry.get("objectives"):  # multi-objective: the first is the loss
-        scores = [row[0] for row in entry["objectives"]]
-    return np.array([math.inf if s is None else float(s) for s in scores or []], dtype=float)
+from nasbook.viz.common import (BEST_COLOR, FAIL_COLOR, _axes, _figure, entry_kind,  # noqa: F401
+                                 population_scores, trace_entries, trials_of)
+from nasbook.viz.strategy_plots import (_labels, alpha_entropy, plot_alpha_entropy,  # noqa: F401
+                                         plot_darts_alphas, plot_population, plot_rl_marginals,
+                                         plot_rl_policy)
 
 
 def best_so_far(scores: Sequence[float]) -> np.ndarray:
@@ -214,160 +167,6 @@ def plot_regret(runs: Any, ax: Axes | None = None, label: str | None = None,
 
 
 # -- the strategies' own views ---------------------------------------------------------------
-def _labels(key: str, n: int, space: SearchSpace | None) -> list[str]:
-    if space is not None and key in space.choices and len(space.choices[key]) == n:
-        return [str(v) for v in space.choices[key]]
-    return [str(i) for i in range(n)]
-
-
-def plot_rl_policy(trace: Any, fig: Figure | None = None, space: SearchSpace | None = None,
-                   ncols: int = 3) -> Figure:
-    """One panel per key: the probability of each choice after every policy update."""
-    entries = trace_entries(trace, "rl")
-    keys = list(entries[0]["probs"]) if entries else []
-    nrows = max(1, math.ceil(len(keys) / ncols))
-    fig = _figure(fig, (4 * min(ncols, max(len(keys), 1)), 2.6 * nrows))
-    if not keys:
-        fig.text(0.5, 0.5, "no RL policy in this trace", ha="center", va="center")
-        return fig
-    updates = [e.get("update", i) for i, e in enumerate(entries)]
-    for i, key in enumerate(keys):
-        ax = fig.add_subplot(nrows, min(ncols, len(keys)), i + 1)
-        probs = np.array([e["probs"][key] for e in entries], dtype=float)
-        for j, name in enumerate(_labels(key, probs.shape[1], space)):
-            ax.plot(updates, probs[:, j], label=name)
-        ax.set_ylim(0, 1)
-        ax.set_title(key, fontsize="small")
-        ax.set_xlabel("policy update", fontsize="small")
-        ax.legend(fontsize="x-small", loc="upper left")
-    fig.suptitle("RL policy: p(choice | the most probable choices of the keys before it)")
-    fig.tight_layout()
-    return fig
-
-
-def plot_rl_marginals(greedy: Mapping[str, Sequence[float]], marginals: Mapping[str, Sequence[float]],
-                      fig: Figure | None = None, space: SearchSpace | None = None, ncols: int = 3) -> Figure:
-    """One panel per key: the conditionals along the greedy path next to the sampled marginals.
-
-    ``greedy`` is ``REINFORCE.probabilities()`` (what the trace records), ``marginals`` is
-    ``REINFORCE.marginals()``; the two bars differ where a key depends on the keys before it.
-    """
-    keys = list(greedy)
-    nrows = max(1, math.ceil(len(keys) / ncols))
-    fig = _figure(fig, (4 * min(ncols, max(len(keys), 1)), 2.6 * nrows))
-    for i, key in enumerate(keys):
-        ax = fig.add_subplot(nrows, min(ncols, len(keys)), i + 1)
-        x = np.arange(len(greedy[key]))
-        ax.bar(x - 0.2, greedy[key], width=0.4, label="given the greedy path")
-        ax.bar(x + 0.2, marginals[key], width=0.4, label="marginal (sampled)")
-        ax.set_xticks(x, _labels(key, len(x), space), fontsize="x-small")
-        ax.set_ylim(0, 1)
-        ax.set_title(key, fontsize="small")
-        if i == 0:
-            ax.legend(fontsize="x-small", loc="upper left")
-    fig.suptitle("RL policy: conditionals along the greedy path vs marginals")
-    fig.tight_layout()
-    return fig
-
-
-def plot_population(trace: Any, ax: Axes | None = None, logy: bool = True) -> Axes:
-    """Each generation's population scores (dots), its best (line); failures as red crosses."""
-    ax = _axes(ax)
-    entries = trace_entries(trace, "population")
-    best_x, best_y, all_scores = [], [], []
-    for i, e in enumerate(entries):
-        g = e.get("generation", i)
-        scores = population_scores(e)
-        ok = np.isfinite(scores)
-        ax.scatter(np.full(ok.sum(), g), scores[ok], s=14, alpha=0.6, color="tab:green")
-        if (~ok).any():
-            ax.scatter(np.full((~ok).sum(), g), np.full((~ok).sum(), 0.97), marker="x",
-                       color=FAIL_COLOR, transform=ax.get_xaxis_transform())
-        if ok.any():
-            best_x.append(g)
-            best_y.append(scores[ok].min())
-            all_scores.extend(scores[ok])
-    if best_x:
-        ax.plot(best_x, best_y, color=BEST_COLOR, marker="o", label="best in generation")
-        ax.legend(fontsize="small")
-    if logy and all_scores and min(all_scores) > 0:
-        ax.set_yscale("log")
-    ax.set_xlabel("generation")
-    ax.set_ylabel("validation loss")
-    ax.set_title("Evolution: the population per generation")
-    return ax
-
-
-def plot_darts_alphas(trace: Any, ax: Axes | None = None, space: SearchSpace | None = None,
-                      epoch: int = -1) -> Axes:
-    """Heatmap of the architecture weights (softmax of α): rows are keys, columns choices.
-
-    ``trace`` is a trace (the ``epoch``-th "darts" entry is drawn, default the last) or a
-    plain ``{key: [weights]}`` dict. The strongest choice of each key is what DARTS keeps.
-    """
-    ax = _axes(ax, (7, 3.5))
-    if isinstance(trace, Mapping) and "kind" not in trace:
-        alphas, when = trace, ""
-    else:
-        entries = trace_entries(trace, "darts")
-        if not entries:
-            ax.text(0.5, 0.5, "no DARTS weights in this trace", ha="center", va="center",
-                    transform=ax.transAxes)
-            return ax
-        alphas, when = entries[epoch]["alphas"], f" (epoch {entries[epoch].get('epoch', '?')})"
-    keys = list(alphas)
-    width = max(len(v) for v in alphas.values())
-    grid = np.full((len(keys), width), np.nan)
-    for r, key in enumerate(keys):
-        grid[r, :len(alphas[key])] = alphas[key]
-    image = ax.imshow(grid, cmap="viridis", vmin=0, vmax=1, aspect="auto")
-    for r, key in enumerate(keys):
-        for c, name in enumerate(_labels(key, len(alphas[key]), space)):
-            ax.text(c, r, f"{name}\n{grid[r, c]:.2f}", ha="center", va="center", fontsize=7,
-                    color="white" if grid[r, c] < 0.6 else "black")
-    ax.set_yticks(range(len(keys)), keys)
-    ax.set_xticks(range(width), [str(i) for i in range(width)])
-    ax.set_xlabel("choice")
-    ax.set_title("DARTS architecture weights" + when)
-    ax.figure.colorbar(image, ax=ax, fraction=0.04)
-    return ax
-
-
-# -- two objectives -----------------------------------------------------------------------------
-def alpha_entropy(trace: Any) -> tuple[list[int], dict[str, np.ndarray]]:
-    """Per relaxed key, the normalised entropy of softmax(α) after every DARTS epoch.
-
-    1 means undecided (uniform), 0 one-hot. A key with one α row per layer (article mode)
-    gives the mean over its rows. Returns the epochs and ``{key: entropies}``.
-    """
-    entries = trace_entries(trace, "darts")
-    epochs = [e.get("epoch", i) for i, e in enumerate(entries)]
-    out: dict[str, np.ndarray] = {}
-    for key in (entries[0]["alphas"] if entries else []):
-        p = np.array([e["alphas"][key] for e in entries], dtype=float)
-        p = p.reshape(len(entries), -1, p.shape[-1])  # (epochs, rows, choices)
-        if p.shape[-1] < 2:
-            continue  # a fixed key has nothing to decide
-        h = -(p * np.log(np.clip(p, 1e-12, 1))).sum(axis=-1) / np.log(p.shape[-1])
-        out[key] = h.mean(axis=1)
-    return epochs, out
-
-
-def plot_alpha_entropy(trace: Any, ax: Axes | None = None, title: str | None = None) -> Axes:
-    """The normalised entropy of each relaxed key over the epochs (see :func:`alpha_entropy`)."""
-    ax = _axes(ax)
-    epochs, entropies = alpha_entropy(trace)
-    for key, h in entropies.items():
-        ax.plot(epochs, h, label=key)
-    ax.set_ylim(0, 1.05)
-    ax.set_xlabel("supernet epoch")
-    ax.set_ylabel("normalised entropy of softmax(α)")
-    ax.set_title(title or "1 = undecided, 0 = one-hot")
-    if entropies:
-        ax.legend(fontsize=8)
-    return ax
-
-
 def plot_pareto(run: Any, ax: Axes | None = None, labels: tuple[str, str] = ("parameters", "validation loss"),
                 logx: bool = True) -> Axes:
     """Every candidate (grey) and the Pareto front (red staircase) of two minimised objectives.
