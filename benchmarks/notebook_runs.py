@@ -42,7 +42,10 @@ print(text.strip().splitlines()[-1])
 
 def run_notebook(path: Path, fast: bool) -> dict[str, Any]:
     """Execute ``path`` in a fresh kernel: seconds, and peak RSS (MB) of the kernel and its children."""
-    env = {**os.environ, "NASBOOK_FAST": "1" if fast else "0", "MPLBACKEND": "Agg", "TQDM_DISABLE": "1",
+    # NASBOOK_SOLUTION=1: 08's student cells get the reference solution (as in the test suite),
+    # so the hand-out runs top to bottom instead of stopping at "ask() is not written yet".
+    env = {"NASBOOK_SOLUTION": "1", **os.environ, "NASBOOK_FAST": "1" if fast else "0", "MPLBACKEND": "Agg",
+           "TQDM_DISABLE": "1",
            "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)}
     start = time.perf_counter()
     done = subprocess.run([sys.executable, "-c", RUN.format(probe=PROBE), str(path), str(path.parent)],
