@@ -10,6 +10,7 @@ Screenshots go to test-artifacts/. The server is always stopped.
 It never downloads a browser: it uses /usr/bin/chromium and is skipped, saying so, only
 when that file is absent.
 """
+import contextlib
 import json
 import os
 import re
@@ -129,12 +130,13 @@ def progress_count(dashboard) -> int:
     return int(text.split()[0])
 
 
-def test_dashboard_runs_and_stops_in_jupyterlab(tmp_path):
+@contextlib.contextmanager
+def lab_page(root: Path, notebook: str, artifact: str):
+    """JupyterLab serving ``root`` (fresh port, random token) and a Chromium page showing
+    ``notebook`` with its kernel up; on failure a screenshot ``{artifact}-failure.png``; the
+    browser and the server are always stopped, and the server's log kept as ``{artifact}-lab.log``."""
     from playwright.sync_api import expect, sync_playwright
 
-    root = tmp_path / "lab"
-    root.mkdir()
-    dashboard_notebook(root / "dashboard.ipynb")
     port, token = free_port(), secrets.token_hex(16)
     ARTIFACTS.mkdir(exist_ok=True)
     server = start_lab(root, port, token)
@@ -147,74 +149,84 @@ def test_dashboard_runs_and_stops_in_jupyterlab(tmp_path):
                 page.set_default_timeout(60_000)
                 # JupyterLab sometimes asks which kernel to use although the notebook names one
                 page.add_locator_handler(page.get_by_role("button", name="Select Kernel"), lambda b: b.click())
-                page.goto(f"http://127.0.0.1:{port}/lab/tree/dashboard.ipynb?token={token}")
+                page.goto(f"http://127.0.0.1:{port}/lab/tree/{notebook}?token={token}")
                 page.locator(".jp-Notebook").first.wait_for()
                 expect(page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']")).to_have_count(
                     1, timeout=90_000)  # the kernel is up
                 page.wait_for_timeout(2000)  # and its session has settled
-                run_all_cells(page)
-
-                dashboard = page.locator(".widget-vbox").filter(has_text="nasbook · search dashboard").first
-                expect(dashboard).to_be_visible(timeout=90_000)
-                expect(page.get_by_text("Space size:")).to_contain_text("3,600")
-
-                # the editor in the browser: small, fast networks; one refused edit
-                for value in ["2", "3", "4", "5"]:
-                    toggle(page, "num_hidden_layers", value)
-                for value in ["64", "128", "256", "512"]:
-                    toggle(page, "hidden_layer_size", value)
-                expect(page.get_by_text("Space size:")).to_contain_text("144")  # 1·1·3·4·3·4
-                toggle(page, "num_hidden_layers", "1")
-                expect(page.get_by_text("needs at least one choice")).to_be_visible()
-                expect(dashboard.get_by_text("search space:")).to_contain_text("144")
-                dashboard.locator(".widget-dropdown").filter(has_text="protocol").locator("select").select_option("article")
-
-                # Run: the live plot, the table and the result appear
-                run = dashboard.locator("button").filter(has_text=re.compile(r"^\s*Run\s*$"))
-                stop = dashboard.locator("button").filter(has_text=re.compile(r"^\s*Stop\s*$"))
-                run.click()
-                expect(dashboard.get_by_text("finished:")).to_be_visible(timeout=90_000)
-                plot = dashboard.locator("img.widget-image").first
-                expect(plot).to_be_visible()
-                assert plot.evaluate("img => img.naturalWidth") > 100
-                expect(dashboard.get_by_text(re.compile(r"Top \d+ architectures"))).to_be_visible()
-                assert progress_count(dashboard) == 3  # budget(20, 3) in NASBOOK_FAST mode
-                dashboard.screenshot(path=str(ARTIFACTS / "browser-dashboard-run.png"))
-
-                # the result is there for the next cell
-                last_cell = page.locator(".jp-CodeCell").nth(3)  # the cell that reads dash.result
-                last_cell.locator(".jp-InputArea-editor").click()
-                page.keyboard.press("Control+Enter")  # run it, stay on it
-                expect(last_cell.locator(".jp-OutputArea-output")).to_contain_text(
-                    "RESULT 3 trials, interrupted: False")
-
-                # a long run, stopped after a few trials; finished trials are kept
-                budget = dashboard.locator(".widget-inline-hbox").filter(has_text="budget").locator("input")
-                budget.fill("5000")
-                budget.press("Enter")
-                run.click()
-                expect(stop).to_be_enabled()
-                deadline = time.monotonic() + 60
-                while progress_count(dashboard) < 2:
-                    assert time.monotonic() < deadline, "the second run did not progress"
-                    time.sleep(0.2)
-                stop.click()
-                expect(dashboard.get_by_text("stopped:")).to_be_visible(timeout=60_000)
-                stopped_at = progress_count(dashboard)
-                assert 2 <= stopped_at < 5000
-                expect(run).to_be_enabled()
-                last_cell.locator(".jp-InputArea-editor").click()
-                page.keyboard.press("Control+Enter")  # run it, stay on it
-                expect(last_cell.locator(".jp-OutputArea-output")).to_contain_text(
-                    f"RESULT {stopped_at} trials, interrupted: True")
-                dashboard.scroll_into_view_if_needed()
-                page.screenshot(path=str(ARTIFACTS / "browser-dashboard.png"), full_page=True)
+                yield page
             except BaseException:
-                page.screenshot(path=str(ARTIFACTS / "browser-failure.png"), full_page=True)
+                page.screenshot(path=str(ARTIFACTS / f"{artifact}-failure.png"), full_page=True)
                 raise
             finally:
                 browser.close()
     finally:
         stop_server(server)
         if (root / "lab.log").exists():
-            shutil.copy(root / "lab.log", ARTIFACTS / "browser-lab.log")
+            shutil.copy(root / "lab.log", ARTIFACTS / f"{artifact}-lab.log")
+
+
+def test_dashboard_runs_and_stops_in_jupyterlab(tmp_path):
+    from playwright.sync_api import expect
+
+    root = tmp_path / "lab"
+    root.mkdir()
+    dashboard_notebook(root / "dashboard.ipynb")
+    with lab_page(root, "dashboard.ipynb", "browser") as page:
+        run_all_cells(page)
+
+        dashboard = page.locator(".widget-vbox").filter(has_text="nasbook · search dashboard").first
+        expect(dashboard).to_be_visible(timeout=90_000)
+        expect(page.get_by_text("Space size:")).to_contain_text("3,600")
+
+        # the editor in the browser: small, fast networks; one refused edit
+        for value in ["2", "3", "4", "5"]:
+            toggle(page, "num_hidden_layers", value)
+        for value in ["64", "128", "256", "512"]:
+            toggle(page, "hidden_layer_size", value)
+        expect(page.get_by_text("Space size:")).to_contain_text("144")  # 1·1·3·4·3·4
+        toggle(page, "num_hidden_layers", "1")
+        expect(page.get_by_text("needs at least one choice")).to_be_visible()
+        expect(dashboard.get_by_text("search space:")).to_contain_text("144")
+        dashboard.locator(".widget-dropdown").filter(has_text="protocol").locator("select").select_option("article")
+
+        # Run: the live plot, the table and the result appear
+        run = dashboard.locator("button").filter(has_text=re.compile(r"^\s*Run\s*$"))
+        stop = dashboard.locator("button").filter(has_text=re.compile(r"^\s*Stop\s*$"))
+        run.click()
+        expect(dashboard.get_by_text("finished:")).to_be_visible(timeout=90_000)
+        plot = dashboard.locator("img.widget-image").first
+        expect(plot).to_be_visible()
+        assert plot.evaluate("img => img.naturalWidth") > 100
+        expect(dashboard.get_by_text(re.compile(r"Top \d+ architectures"))).to_be_visible()
+        assert progress_count(dashboard) == 3  # budget(20, 3) in NASBOOK_FAST mode
+        dashboard.screenshot(path=str(ARTIFACTS / "browser-dashboard-run.png"))
+
+        # the result is there for the next cell
+        last_cell = page.locator(".jp-CodeCell").nth(3)  # the cell that reads dash.result
+        last_cell.locator(".jp-InputArea-editor").click()
+        page.keyboard.press("Control+Enter")  # run it, stay on it
+        expect(last_cell.locator(".jp-OutputArea-output")).to_contain_text(
+            "RESULT 3 trials, interrupted: False")
+
+        # a long run, stopped after a few trials; finished trials are kept
+        budget = dashboard.locator(".widget-inline-hbox").filter(has_text="budget").locator("input")
+        budget.fill("5000")
+        budget.press("Enter")
+        run.click()
+        expect(stop).to_be_enabled()
+        deadline = time.monotonic() + 60
+        while progress_count(dashboard) < 2:
+            assert time.monotonic() < deadline, "the second run did not progress"
+            time.sleep(0.2)
+        stop.click()
+        expect(dashboard.get_by_text("stopped:")).to_be_visible(timeout=60_000)
+        stopped_at = progress_count(dashboard)
+        assert 2 <= stopped_at < 5000
+        expect(run).to_be_enabled()
+        last_cell.locator(".jp-InputArea-editor").click()
+        page.keyboard.press("Control+Enter")  # run it, stay on it
+        expect(last_cell.locator(".jp-OutputArea-output")).to_contain_text(
+            f"RESULT {stopped_at} trials, interrupted: True")
+        dashboard.scroll_into_view_if_needed()
+        page.screenshot(path=str(ARTIFACTS / "browser-dashboard.png"), full_page=True)

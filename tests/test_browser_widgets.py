@@ -15,15 +15,12 @@ To add a widget, append an entry; the first slider of the widget must change wha
 """
 import json
 import re
-import secrets
-import shutil
 import time
 from pathlib import Path
 
 import pytest
 
-from test_browser import (ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, free_port, run_all_cells, start_lab,
-                          stop_server, wait_for_server)
+from test_browser import ARTIFACTS, CHROMIUM, lab_page, run_all_cells
 
 pytestmark = [
     pytest.mark.browser,
@@ -83,54 +80,30 @@ def move_first_slider(page, widget) -> None:
 
 
 def test_widgets_render_and_respond_in_jupyterlab(tmp_path):
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     root = tmp_path / "lab"
     root.mkdir()
     widgets_notebook(root / "widgets.ipynb")
-    port, token = free_port(), secrets.token_hex(16)
-    ARTIFACTS.mkdir(exist_ok=True)
-    server = start_lab(root, port, token)
-    try:
-        wait_for_server(f"http://127.0.0.1:{port}/api/status?token={token}", server)
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-            try:
-                page = browser.new_page(viewport={"width": 1500, "height": 1100})
-                page.set_default_timeout(60_000)
-                page.add_locator_handler(page.get_by_role("button", name="Select Kernel"), lambda b: b.click())
-                page.goto(f"http://127.0.0.1:{port}/lab/tree/widgets.ipynb?token={token}")
-                page.locator(".jp-Notebook").first.wait_for()
-                expect(page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']")).to_have_count(
-                    1, timeout=90_000)
-                page.wait_for_timeout(2000)
-                run_all_cells(page)
-                for name, _, expected in WIDGETS:
-                    widget = page.locator(".widget-vbox").filter(has_text=expected).first
-                    expect(widget).to_be_visible(timeout=120_000)
-                    widget.scroll_into_view_if_needed()
-                    images = widget.locator("img.widget-image")
-                    if images.count():
-                        expect(images.first).to_be_visible()
-                        assert images.first.evaluate("img => img.naturalWidth") > 100, name
-                    before = snapshot(widget)
-                    move_first_slider(page, widget)
-                    deadline = time.monotonic() + 60
-                    while snapshot(widget) == before:
-                        assert time.monotonic() < deadline, f"{name}: moving its first slider changed nothing"
-                        time.sleep(0.3)
-                    page.wait_for_timeout(1000)  # let the image arrive too, for the screenshot
-                    widget.screenshot(path=str(ARTIFACTS / f"browser-widget-{name}.png"))
-                page.screenshot(path=str(ARTIFACTS / "browser-widgets.png"), full_page=True)
-            except BaseException:
-                page.screenshot(path=str(ARTIFACTS / "browser-widgets-failure.png"), full_page=True)
-                raise
-            finally:
-                browser.close()
-    finally:
-        stop_server(server)
-        if (root / "lab.log").exists():
-            shutil.copy(root / "lab.log", ARTIFACTS / "browser-widgets-lab.log")
+    with lab_page(root, "widgets.ipynb", "browser-widgets") as page:
+        run_all_cells(page)
+        for name, _, expected in WIDGETS:
+            widget = page.locator(".widget-vbox").filter(has_text=expected).first
+            expect(widget).to_be_visible(timeout=120_000)
+            widget.scroll_into_view_if_needed()
+            images = widget.locator("img.widget-image")
+            if images.count():
+                expect(images.first).to_be_visible()
+                assert images.first.evaluate("img => img.naturalWidth") > 100, name
+            before = snapshot(widget)
+            move_first_slider(page, widget)
+            deadline = time.monotonic() + 60
+            while snapshot(widget) == before:
+                assert time.monotonic() < deadline, f"{name}: moving its first slider changed nothing"
+                time.sleep(0.3)
+            page.wait_for_timeout(1000)  # let the image arrive too, for the screenshot
+            widget.screenshot(path=str(ARTIFACTS / f"browser-widget-{name}.png"))
+        page.screenshot(path=str(ARTIFACTS / "browser-widgets.png"), full_page=True)
 
 
 def test_every_entry_names_a_widget_and_a_label():
