@@ -44,6 +44,8 @@ def test_a_full_fidelity_search_counts_one_unit_per_evaluation_and_pays_its_char
     np.testing.assert_array_equal(curve, [math.inf, 0.5, 0.5, 0.2, 0.2, 0.2])  # best so far, as before
     charged = best_by_compute(result(trials[1:2], full=None, charged=2.5), 6)
     assert np.isinf(charged[:3]).all() and (charged[3:] == 0.5).all()  # 2.5 + 1 is done by unit 4
+    barely = best_by_compute(result(trials[1:2], full=None, charged=2 + 1e-10), 6)
+    assert np.isinf(barely[:3]).all() and barely[3] == 0.5  # a charge is whole units, rounded up (as always)
 
 
 def test_twenty_twentieths_are_one_unit():

@@ -15,10 +15,11 @@ would return for that prefix: the best successful trial among those trained long
 2-epoch loss is not comparable with a 20-epoch one). For a full-fidelity search it is the
 plain best so far, and one evaluation is one unit, exactly as before fidelity existed.
 Compute the strategy charged itself up front (DARTS' supernet:
-``result.charged_evaluations``) comes first: nothing is picked before it is paid.
+``result.charged_evaluations``) comes first, in whole units: nothing is picked before it is paid.
 """
 from __future__ import annotations
 
+import itertools
 import math
 from typing import Any, Callable
 
@@ -31,29 +32,38 @@ from nasbook.trial import Trial
 ROUNDING = 1e-9  # twenty costs of 1/20 sum to 1.0000000000000002: still one unit
 
 
-def incumbents(result: SearchResult) -> tuple[list[float], list["Trial | None"]]:
-    """The compute spent after each trial (evaluation-equivalents, what the strategy charged
-    itself included) and the search's pick then (None while nothing has succeeded)."""
-    spent, longest, best = float(result.charged_evaluations), -math.inf, None
-    totals: list[float] = []
-    picks: list[Trial | None] = []
+def picks(result: SearchResult) -> list["Trial | None"]:
+    """The search's pick after each trial (None while nothing has succeeded)."""
+    longest, best = -math.inf, None
+    out: list[Trial | None] = []
     for trial in result.trials:
-        spent += cost(trial, result.full_epochs)
         if trial.ok:
             trained = result.trained_for(trial)
             if trained > longest or (trained == longest and trial.score < best.score):
                 longest, best = trained, trial  # a longer training outranks every shorter one
-        totals.append(spent)
-        picks.append(best)
-    return totals, picks
+        out.append(best)
+    return out
+
+
+def trial_compute(result: SearchResult) -> list[float]:
+    """The evaluation-equivalents the trials had cost after each trial (without the charge)."""
+    return list(itertools.accumulate(cost(trial, result.full_epochs) for trial in result.trials))
+
+
+def incumbents(result: SearchResult) -> tuple[list[float], list["Trial | None"]]:
+    """The compute spent after each trial (evaluation-equivalents, what the strategy charged
+    itself included) and the search's pick then (None while nothing has succeeded)."""
+    return [result.charged_evaluations + spent for spent in trial_compute(result)], picks(result)
 
 
 def on_grid(result: SearchResult, units: int, value: Callable[[Trial], float]) -> np.ndarray:
     """``value(pick)`` after 1, 2, ..., ``units`` evaluation-equivalents (index ``n - 1``:
-    after ``n``), ``inf`` before the first pick; the pick at ``n`` is the last one made by then."""
+    after ``n``), ``inf`` before the first pick; the pick at ``n`` is the last one made by then.
+    The strategy's own charge takes the first units, rounded up to whole ones."""
     curve = np.full(units, np.inf)
-    for spent, pick in zip(*incumbents(result)):
-        at = max(0, math.ceil(spent - ROUNDING) - 1)  # this trial is done by unit at + 1
+    first = math.ceil(result.charged_evaluations)
+    for spent, pick in zip(trial_compute(result), picks(result)):
+        at = first + max(0, math.ceil(spent - ROUNDING) - 1)  # this trial is done by unit at + 1
         if at >= units:
             break
         if pick is not None:
