@@ -11,7 +11,9 @@ import pytest
 from nasbook.tabular import BENCH_PROTOCOL, BenchTable
 from nasbook.tabular.build import empty_arrays, metadata
 from nasbook.experiments.showdown import SHOWDOWN, available, regret_curve, showdown, split_name, summarise
+from nasbook.loop.outer import search
 from nasbook.loop.result import SearchResult
+from nasbook.tabular.evaluator import TabularEvaluator
 from nasbook.spaces.space import SearchSpace
 from nasbook.trial import Trial
 
@@ -69,6 +71,21 @@ def test_showdown_runs_strategies_and_reports_missing(table):
     assert out["simulated"]["random"] == pytest.approx(0.5 * 20, rel=0.3)  # ~0.5 s per fresh lookup
     again = showdown(["local"], seeds=3, budget=20, table=table, workers=2)
     assert np.array_equal(again["curves"]["local"], out["curves"]["local"])  # deterministic, any workers
+
+
+def test_multi_fidelity_strategies_meet_the_others_at_equal_compute(table):
+    from nasbook.experiments.showdown import run_one
+
+    out = showdown(["random", "hyperband"], seeds=3, budget=12, table=table, checkpoints=(5, 12))
+    assert out["x"] == "evaluation-equivalents" and out["curves"]["hyperband"].shape == (3, 12)
+    assert showdown(["random"], seeds=1, budget=5, table=table, checkpoints=(5,))["x"] == "evaluations"
+    result = search("hyperband", space=table.space, budget=12, seed=1, evaluator=TabularEvaluator(table),
+                    progress=False)
+    assert len(result.trials) > 12  # many cheap trials: counting trials would flatter it
+    curve = out["curves"]["hyperband"][1]
+    assert curve[-1] == table.regret(result.best.arch)  # the pick: the best of the longest-trained
+    assert tuple(out["picks"]["hyperband"][1]) == (table.index(result.best.arch), result.best.seed)
+    assert np.array_equal(run_one("hyperband", 1, 12, table, records={})[0], curve)
 
 
 def test_names_of_the_contract():

@@ -60,6 +60,21 @@ def test_run_button_searches_and_updates_plot_table_and_result():
     assert dash.live.strategy_plot.layout.display == "none"  # random search has no own view
 
 
+def test_a_multi_fidelity_search_fills_the_progress_bar_with_compute_not_trials():
+    from nasbook.viz.widgets.live import progress_count
+
+    dash = SearchDashboard(evaluator=ToyEvaluator(epochs=10), strategy="hyperband", budget=4)
+    result = dash.run(timeout=30)
+    assert len(result.trials) > 4  # many cheap trials: counting them would overfill the bar
+    assert dash.progress.value == pytest.approx(result.spent) and result.spent <= dash.progress.max == 4
+    assert dash.progress.description == f"{result.spent:.1f} eval-eq"
+    assert "evaluation-equivalents" in dash.status.value
+    first = result.trials[:3]
+    assert progress_count(first, 10)[0] == pytest.approx(sum(t.epochs - t.continued_from for t in first) / 10)
+    full = nasbook.search("random", budget=3, evaluator=ToyEvaluator(), progress=False).trials
+    assert progress_count(full, None) == (3, "3 trials")
+
+
 def test_stop_ends_the_search_early_and_keeps_finished_trials(tmp_path):
     dash = SearchDashboard(evaluator=SlowToy(), log_dir=tmp_path, budget=500)
     assert dash.start()

@@ -1,6 +1,7 @@
 """Experiments across many searches: the showdown of strategies, the article's claims judged, cheap proxies, statistics.
 
 * :mod:`.showdown`  – every strategy, many seeds, on the tabular benchmark;
+* :mod:`.anytime`   – any-time regret against compute (evaluation-equivalents), fidelities mixed;
 * :mod:`.claims`    – the article's "Best when" claims, each with the experiment that tests it;
 * :mod:`.subspaces` – spaces of growing size cut from one table (broad vs small spaces);
 * :mod:`.memory`    – peak memory of a DARTS supernet epoch against one network;

@@ -6,9 +6,13 @@ last. On the tabular benchmark a search costs milliseconds, so each strategy run
 training seeds, :attr:`BenchTable.mean_val_loss`) of the architecture it would pick —
 its best-scoring trial so far — minus the best true score in the whole space.
 
-Budget is counted in evaluations. A strategy that spends compute outside the evaluator
-(DARTS' supernet, in its ``prepare`` phase: the result's ``charged_evaluations``) is charged for it up front: its k-th trial
-counts as evaluation ``charged + k``, and before its first trial its regret is ``inf``
+Budget is counted in evaluations — in *evaluation-equivalents* when a strategy trains at
+a fidelity (``k`` of ``E`` epochs cost ``k / E``; :mod:`nasbook.experiments.anytime`): regret
+curves are read against compute, so full- and multi-fidelity strategies meet at equal
+compute, and a full-fidelity strategy's curve is what it always was (one evaluation, one
+unit). A strategy that spends compute outside the evaluator (DARTS' supernet, in its
+``prepare`` phase: the result's ``charged_evaluations``) is charged for it up front: its k-th
+trial counts as evaluation ``charged + k``, and before its first trial its regret is ``inf``
 (``null`` in JSON).
 
 Each run's **pick** (its best-by-validation trial at the end: architecture index and the
@@ -26,6 +30,7 @@ from typing import Any, Iterable
 import numpy as np
 import torch
 
+from nasbook.experiments.anytime import regret_by_compute
 from nasbook.loop.result import SearchResult
 from nasbook.loop.outer import search
 from nasbook.strategies import STRATEGIES, check_mode, make_strategy
@@ -58,7 +63,7 @@ def available(names: Iterable[str]) -> tuple[list[str], dict[str, str]]:
         strategy, _ = split_name(name)
         if strategy not in STRATEGIES:
             missing[name] = f"strategy {strategy!r} is not in this nasbook (have {sorted(STRATEGIES)})"
-        elif strategy == "optuna-tpe":
+        elif strategy.startswith("optuna"):
             try:
                 import optuna  # noqa: F401
             except ImportError:
@@ -74,23 +79,23 @@ NO_PICK = (-1, -1)  # a run that never finished a trial: nothing to pick
 
 
 def pick_of(result: SearchResult, table: BenchTable) -> tuple[int, int]:
-    """(architecture index, table training seed) of the run's best-scoring trial, or NO_PICK."""
-    best = min((t for t in result.trials if math.isfinite(t.score)), key=lambda t: t.score, default=None)
+    """(architecture index, table training seed) of the run's pick (``result.best``: its
+    best-scoring trial, among the longest-trained in a multi-fidelity run), or NO_PICK."""
+    best = result.best
     return NO_PICK if best is None else (table.index(best.arch), int(best.seed))
 
 
 def regret_curve(result: SearchResult, table: BenchTable, budget: int) -> np.ndarray:
-    """Regret after 1, 2, ..., ``budget`` evaluations (index n-1 = after n)."""
-    charged = int(math.ceil(result.charged_evaluations))
-    curve = np.full(budget, np.inf)
-    best_score, best_regret = math.inf, math.inf
-    for k, trial in enumerate(result.trials):
-        if trial.score < best_score:
-            best_score, best_regret = trial.score, table.regret(trial.arch)
-        at = charged + k  # this trial completes evaluation number at+1
-        if at < budget:
-            curve[at:] = best_regret
-    return curve
+    """Regret after 1, 2, ..., ``budget`` evaluation-equivalents (index n-1 = after n; for a
+    full-fidelity run, after n evaluations): :func:`~nasbook.experiments.anytime.regret_by_compute`."""
+    return regret_by_compute(result, table, budget)
+
+
+def x_label(names: Iterable[str]) -> str:
+    """What a showdown's curves are plotted against: ``"evaluation-equivalents"`` when a
+    strategy trains at a fidelity, ``"evaluations"`` otherwise (the same unit, by another name)."""
+    uses = any(STRATEGIES[split_name(name)[0]].multi_fidelity for name in names)
+    return "evaluation-equivalents" if uses else "evaluations"
 
 
 def run_one(name: str, seed: int, budget: int, table: BenchTable | None = None,
@@ -159,7 +164,8 @@ def showdown(names: Iterable[str] = SHOWDOWN, seeds: int = 30, budget: int = 100
     """Run every available strategy ``seeds`` times; return the summary plus the raw curves.
 
     The ``"strategies"`` entry is the JSON contract of ``benchmarks/showdown.py``; ``"curves"``
-    (name -> (seeds, budget) array of regret after 1..budget evaluations), ``"seconds"``
+    (name -> (seeds, budget) array of regret after 1..budget evaluations, or
+    evaluation-equivalents: ``"x"`` says which, :func:`x_label`), ``"seconds"``
     (summed wall time of a strategy's runs), ``"simulated"`` (median simulated training
     seconds per run), ``"picks"`` (name -> (seeds, 2) int array: each seed's pick at the full
     budget as (architecture index, table seed); :data:`NO_PICK` where it found nothing or
@@ -176,8 +182,8 @@ def showdown(names: Iterable[str] = SHOWDOWN, seeds: int = 30, budget: int = 100
     table = table or load_table()
     checkpoints = [n for n in checkpoints if n <= budget]
     names, missing = available(names)
-    out: dict[str, Any] = {"budget": budget, "seeds": seeds, "strategies": {}, "curves": {}, "runs": {},
-                           "seconds": {}, "simulated": {}, "picks": {}, "missing": missing}
+    out: dict[str, Any] = {"budget": budget, "seeds": seeds, "x": x_label(names), "strategies": {}, "curves": {},
+                           "runs": {}, "seconds": {}, "simulated": {}, "picks": {}, "missing": missing}
     records = recorded.load_records() if records is None else records
 
     def wanted(name: str, seed: int, n: int) -> bool:

@@ -33,9 +33,11 @@ STRATEGIES: dict[str, type[Strategy]] = {
 
 def _register_peers() -> None:
     """Other tools' samplers (their packages are imported only when a search starts)."""
+    from nasbook.strategies.optuna_hyperband import OptunaHyperband
     from nasbook.strategies.optuna_tpe import OptunaTPE
 
     STRATEGIES["optuna-tpe"] = OptunaTPE
+    STRATEGIES["optuna-hyperband"] = OptunaHyperband  # multi-fidelity: TPE with Optuna's HyperbandPruner
 
 
 _register_peers()

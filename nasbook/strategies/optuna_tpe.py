@@ -24,11 +24,11 @@ from nasbook.trial import Trial
 from nasbook.validation import NasbookError
 
 
-def import_optuna() -> Any:
+def import_optuna(strategy: str = "optuna-tpe") -> Any:
     try:
         import optuna
     except ImportError:
-        raise NasbookError("strategy='optuna-tpe' needs Optuna, an optional dependency: "
+        raise NasbookError(f"strategy={strategy!r} needs Optuna, an optional dependency: "
                            "pip install 'nasbook[peers]' (or pip install optuna)") from None
     return optuna
 
@@ -40,15 +40,23 @@ class OptunaTPE(Strategy):
 
     def setup(self, space: SearchSpace, seed: int, evaluator: Any = None, budget: int | None = None) -> None:
         super().setup(space, seed, evaluator, budget)
-        optuna = import_optuna()
+        optuna = import_optuna(self.name)
         optuna.logging.set_verbosity(optuna.logging.WARNING)  # one line per trial otherwise
-        self.study = optuna.create_study(direction="minimize", sampler=optuna.samplers.TPESampler(seed=seed))
+        self.study = self.create_study(optuna)
         self.pending: list[Any] = []  # Optuna trials asked for, not told yet (same order)
+
+    def create_study(self, optuna: Any) -> Any:
+        """The study this search samples from (the Hyperband peer adds a pruner)."""
+        return optuna.create_study(direction="minimize", sampler=optuna.samplers.TPESampler(seed=self.seed))
+
+    def suggest(self, trial: Any) -> Arch:
+        """An architecture from an Optuna trial: one categorical suggestion per key of the space."""
+        return {key: trial.suggest_categorical(key, values) for key, values in self.space.choices.items()}
 
     def ask(self) -> list[Arch]:
         trial = self.study.ask()
         self.pending.append(trial)
-        return [{key: trial.suggest_categorical(key, values) for key, values in self.space.choices.items()}]
+        return [self.suggest(trial)]
 
     def tell(self, trials: list[Trial]) -> None:
         from optuna.trial import TrialState

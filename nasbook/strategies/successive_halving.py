@@ -64,6 +64,21 @@ def most_that_fit(rungs: list[int], eta: int, full: int, budget: float, most: in
     return n
 
 
+def check_fidelities(name: str, evaluator: Any, min_epochs: int | None) -> tuple[tuple[int, ...], int]:
+    """The epochs ``evaluator`` can stop at, and the lowest a multi-fidelity strategy starts at
+    (``min_epochs``, or the fewest offered); a clear error when it cannot train at a fidelity."""
+    fidelities = tuple(evaluator.fidelities()) if evaluator is not None else ()
+    if not fidelities:
+        raise NasbookError(f"strategy={name!r} trains architectures at a fidelity; evaluator="
+                           f"{type(evaluator).__name__} has no fidelities() (use Evaluator, "
+                           f"TabularEvaluator or ToyEvaluator)")
+    low = fidelities[0] if min_epochs is None else min_epochs
+    if low not in fidelities:
+        raise NasbookError(f"min_epochs={low!r} is not an epoch the evaluator can stop at: one of "
+                           f"{list(fidelities)}")
+    return fidelities, low
+
+
 class Bracket:
     """One run of successive halving: architectures, rung by rung, the best 1/eta promoted."""
 
@@ -116,17 +131,8 @@ class SuccessiveHalving(Strategy):
 
     def setup(self, space: Any, seed: int, evaluator: Any = None, budget: int | None = None) -> None:
         super().setup(space, seed, evaluator, budget)
-        self.fidelities = tuple(evaluator.fidelities()) if evaluator is not None else ()
-        if not self.fidelities:
-            raise NasbookError(f"strategy={self.name!r} trains architectures at a fidelity; evaluator="
-                               f"{type(evaluator).__name__} has no fidelities() (use Evaluator, "
-                               f"TabularEvaluator or ToyEvaluator)")
+        self.fidelities, self.lowest = check_fidelities(self.name, evaluator, self.min_epochs)
         self.full = self.fidelities[-1]
-        low = self.fidelities[0] if self.min_epochs is None else self.min_epochs
-        if low not in self.fidelities:
-            raise NasbookError(f"min_epochs={low!r} is not an epoch the evaluator can stop at: one of "
-                               f"{list(self.fidelities)}")
-        self.lowest = low
         self.spent = 0.0  # evaluation-equivalents the told trials cost
         self.brackets = 0  # brackets started so far
         self.bracket: Bracket | None = None

@@ -8,8 +8,9 @@ Two things keep the lookup honest:
 
 * **Training noise.** The table holds several training seeds per architecture. Each
   query draws one of them from a generator seeded by (search seed, architecture), as if
-  the network were trained again from that seed. Like the real evaluator, asking for
-  the same architecture again in the same search returns the same trial, marked
+  the network were trained again from that seed (only seeds the table trained for that
+  architecture are drawn, so a partially built table works too). Like the real evaluator,
+  asking for the same architecture again in the same search returns the same trial, marked
   ``cached`` (it costs a budget slot but no compute); another search seed may draw
   another training seed, so repeated searches see the noise a real user would.
 * **Any recorded epoch** (fidelity, :mod:`nasbook.fidelity`): a request for ``k`` epochs
@@ -57,9 +58,12 @@ class TabularEvaluator(BaseEvaluator):
                 "results are looked up, not trained.")
 
     def seed_index(self, arch_index: int, seed: int) -> int:
-        """Which of the table's training seeds a query of (architecture, search seed) sees."""
+        """Which of the table's training seeds a query of (architecture, search seed) sees: one
+        of the seeds trained for that architecture (all of them in a complete table; a partial
+        table may hold only some), drawn by a generator seeded by both."""
+        trained = np.flatnonzero(self.table.done_runs[arch_index])
         rng = np.random.default_rng([seed, arch_index, 20190])
-        return int(rng.integers(len(self.table.seeds)))
+        return int(trained[rng.integers(len(trained))])
 
     def check_arch(self, arch: Any) -> dict[str, Any]:
         return self.space.validate(arch)

@@ -33,8 +33,10 @@ from scipy import stats
 from matplotlib.axes import Axes
 from matplotlib.ticker import MaxNLocator
 
+from nasbook.experiments.anytime import ROUNDING, best_by_compute, uses_fidelity
 from nasbook.strategies.pareto import pareto_front
 from nasbook.trial import Trial
+from nasbook.validation import check_choice
 
 from nasbook.viz.common import (BEST_COLOR, FAIL_COLOR, _axes, _figure, entry_kind,  # noqa: F401
                                  population_scores, trace_entries, trials_of)
@@ -144,12 +146,35 @@ class _quiet_nan_warnings:
         self._ctx.__exit__(*exc)
 
 
+X_AXES = ("evaluations", "evaluation-equivalents")  # trials, or compute (nasbook.experiments.anytime)
+
+
+def compute_matrix(runs: Any) -> np.ndarray:
+    """Best-so-far against compute of several SearchResults, as a (runs × evaluation-equivalents)
+    array: column n-1 is the pick's score after n (padded with the last, as ``best_so_far_matrix``)."""
+    width = max([math.ceil(run.spent - ROUNDING) for run in runs] + [0])
+    return np.array([best_by_compute(run, width) for run in runs]).reshape(len(runs), width)
+
+
 def plot_regret(runs: Any, ax: Axes | None = None, label: str | None = None,
-                optimum: float | None = None, band: str = "ci", logy: bool = True) -> Axes:
+                optimum: float | None = None, band: str = "ci", logy: bool = True,
+                x: str | None = None) -> Axes:
     """Best-so-far (or regret, when the ``optimum`` score is known) averaged over seeds,
-    with a shaded band. Call it once per strategy on the same ``ax`` to compare them."""
+    with a shaded band. Call it once per strategy on the same ``ax`` to compare them.
+
+    ``x`` is what the curves run against: ``"evaluations"`` (one trial each) or
+    ``"evaluation-equivalents"`` (compute: a trial of k of E epochs counts k/E, and the pick
+    is the best of the longest-trained trials, :mod:`nasbook.experiments.anytime`). None: the
+    latter when a SearchResult trained at a fidelity, else the former. A matrix of curves
+    (e.g. the showdown's ``out["curves"]``, already on a grid of ``out["x"]``) is drawn as
+    given, with that label.
+    """
     ax = _axes(ax)
-    matrix = best_so_far_matrix(runs)
+    results = isinstance(runs, (list, tuple)) and bool(runs) and all(hasattr(run, "trials") for run in runs)
+    if x is None:
+        x = X_AXES[1] if results and any(uses_fidelity(run) for run in runs) else X_AXES[0]
+    check_choice("x", x, X_AXES)
+    matrix = compute_matrix(runs) if results and x == X_AXES[1] else best_so_far_matrix(runs)
     if optimum is not None:
         matrix = matrix - optimum
     mean, low, high = mean_band(matrix, band)
@@ -159,7 +184,7 @@ def plot_regret(runs: Any, ax: Axes | None = None, label: str | None = None,
     finite = mean[np.isfinite(mean)]
     if logy and len(finite) and finite.min() > 0:
         ax.set_yscale("log")
-    ax.set_xlabel("evaluations")
+    ax.set_xlabel(x)
     ax.set_ylabel("regret (best − optimum)" if optimum is not None else "best validation loss so far")
     ax.set_title("Best so far over seeds" + (f" (band: {BAND_LABELS.get(band, band)})" if band else ""))
     ax.legend(fontsize="small", title=f"band: {BAND_LABELS.get(band, band)}", title_fontsize="small")

@@ -33,7 +33,7 @@ from nasbook.strategies import MODES, STRATEGIES, Strategy, check_mode, make_str
 from nasbook.tasks import TASKS
 from nasbook.trial import Trial
 from nasbook.validation import NasbookError, check_choice, check_float, check_int, check_seed, fail
-from nasbook.viz.widgets.live import LiveView
+from nasbook.viz.widgets.live import LiveView, progress_count
 from nasbook.viz.widgets.space_editor import SpaceEditor, _error
 
 DEVICES = ("auto", "cpu", "cuda", "mps")
@@ -103,8 +103,8 @@ class SearchDashboard:
                                  layout=small)
         self.run_button = W.Button(description="Run", button_style="success", icon="play")
         self.stop_button = W.Button(description="Stop", button_style="danger", icon="stop", disabled=True)
-        self.progress = W.IntProgress(value=0, min=0, max=int(budget),
-                                      description="0 trials", style={"description_width": "90px"})
+        self.progress = W.FloatProgress(value=0, min=0, max=int(budget),  # trials, or evaluation-equivalents
+                                        description="0 trials", style={"description_width": "90px"})
         self.status = W.HTML("")
         self.message = W.HTML("")
         self.space_info = W.HTML("")
@@ -161,7 +161,8 @@ class SearchDashboard:
         self._trials = []
         self.live.clear()
         self.progress.max, self.progress.value = job["budget"], 0
-        self.progress.description, self.progress.bar_style = "0 trials", ""
+        self.progress.description = "0 eval-eq" if job["strategy"].multi_fidelity else "0 trials"
+        self.progress.bar_style = ""
         self.status.value = f"running {job['strategy'].name}/{job['strategy'].mode}…"
         self.run_button.disabled, self.stop_button.disabled = True, False
         self._thread = threading.Thread(target=self._work, args=(job,), daemon=True, name="nasbook-search")
@@ -212,8 +213,9 @@ class SearchDashboard:
 
         def on_trial(trial: Trial, strat: Strategy) -> None:
             self._trials.append(trial)
-            self.progress.value = len(self._trials)
-            self.progress.description = f"{len(self._trials)} trials"
+            fidelities = job["evaluator"].fidelities()  # a multi-fidelity search counts k/E per trial
+            self.progress.value, self.progress.description = progress_count(
+                self._trials, fidelities[-1] if fidelities else None)
             self.live.update(self._trials, strat.trace, space, title=title)
 
         try:
@@ -239,8 +241,10 @@ class SearchDashboard:
         best = result.best_val_loss
         best_text = f"{best:.4g}" if best != float("inf") else "none (all failed)"
         how = "stopped" if result.interrupted else "finished"
+        spent = f" · {result.spent:.2f} of {result.budget} evaluation-equivalents" \
+            if any(t.epochs is not None for t in result.trials) else ""
         return (f"<b>{how}</b>: {result.evaluations} trials ({result.cache_hits} cached, "
-                f"{result.failures} failed) in {result.seconds:.1f} s · best val loss {html.escape(best_text)}")
+                f"{result.failures} failed){spent} in {result.seconds:.1f} s · best val loss {html.escape(best_text)}")
 
     def _show_space(self, space: SearchSpace) -> None:
         self.space_info.value = f"search space: <b>{space.size:,}</b> architectures, keys {', '.join(space.keys)}"

@@ -22,7 +22,7 @@ from matplotlib.figure import Figure
 
 from nasbook.viz import plots
 from nasbook.spaces.space import SearchSpace
-from nasbook.fidelity import fidelity_label
+from nasbook.fidelity import cost, fidelity_label
 from nasbook.trial import Trial
 
 
@@ -51,6 +51,16 @@ def top_table_html(trials: Sequence[Trial], k: int = 8) -> str:
              ".nasbook-top tr:nth-child(even) {background: rgba(128,128,128,0.1);}</style>")
     return (f"{style}<b>Top {len(ok)} architectures</b>"
             f"<table class='nasbook-top'><tr>{head}</tr>{''.join(rows)}</table>")
+
+
+def progress_count(trials: Sequence[Trial], full_epochs: int | None) -> tuple[float, str]:
+    """What the progress bar shows, in the budget's own unit: the number of trials (``"12
+    trials"``), or, once a trial was trained at a fidelity, the compute spent in
+    evaluation-equivalents (``"3.4 eval-eq"``: k of E epochs count k/E, :func:`nasbook.fidelity.cost`)."""
+    if not any(t.epochs is not None for t in trials):
+        return len(trials), f"{len(trials)} trials"
+    spent = sum(cost(t, full_epochs) for t in trials)
+    return spent, f"{spent:.1f} eval-eq"
 
 
 def trace_kind(trace: Sequence[dict[str, Any]]) -> str | None:
