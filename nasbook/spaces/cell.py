@@ -121,6 +121,7 @@ class CellNetwork(nn.Module):
                 channels *= 2
             layers += [Cell(arch, channels) for _ in range(cells)]
         self.body = nn.Sequential(*layers)
+        self.act = nn.ReLU()  # a module, so hooks (NASWOT's activation codes) see the last ReLU too
         self.head = nn.Linear(channels, classes)
         g = torch.Generator().manual_seed(seed)
         for module in self.modules():
@@ -129,7 +130,7 @@ class CellNetwork(nn.Module):
         init_linear(self.head, g)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.head(torch.relu(self.body(x)).mean((2, 3)))
+        return self.head(self.act(self.body(x)).mean((2, 3)))
 
 
 class CellFamily(ModelFamily):
