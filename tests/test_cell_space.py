@@ -90,11 +90,13 @@ def test_the_evaluator_trains_a_cell_reproducibly(images):
     assert first.ok and first.val_loss == again.val_loss and first.params == 3_730
 
 
-@pytest.mark.parametrize("strategy", ["random", "local", "evolution", "rl"])
+@pytest.mark.parametrize("strategy", sorted(set(nasbook.STRATEGIES) - {"darts"}))
 def test_every_strategy_searches_the_cell_space_with_real_training(strategy, images):
-    result = nasbook.search(strategy, space=CELL_SPACE, task=images, budget=3, seed=0, progress=False,
+    if strategy == "optuna-tpe":
+        pytest.importorskip("optuna")
+    result = nasbook.search(strategy, space=CELL_SPACE, task=images, budget=4, seed=0, progress=False,
                             protocol=TINY, device="cpu")
-    assert len(result.trials) == 3 and all(t.ok for t in result.trials)
+    assert len(result.trials) == 4 and all(t.ok for t in result.trials)
     assert SearchSpace(CELL_SPACE).validate(result.best_arch) == result.best_arch
 
 
