@@ -25,10 +25,11 @@ two convolutions and a pooling give the cell something to learn with and somethi
 The network (:class:`CellNetwork`) stacks the *same* cell: a 3x3 stem convolution, ``cells``
 cells, then for each of ``reductions`` a reduction (2x2 average pooling and a 1x1 convolution
 doubling the channels) and ``cells`` more cells, global average pooling, a linear head. The
-defaults (8 channels, 1 cell, no reduction: the digits are only 8x8) are small on purpose, so
-that one default-protocol training on the digits (``make_task("digits_images")``, 20 epochs of
-17 batches) takes about a second on one CPU core; on a CPU a step's time is mostly per-operation
-overhead, so it grows with the number of convolutions in the cell, hardly with the channels.
+defaults (8 channels, 1 cell, no reduction: the digits are only 8x8) are small on purpose: one
+default-protocol training on the digits (``make_task("digits_images")``, 20 epochs of 17
+batches) takes from half a second (a cell of ``none``) to a few seconds (six convolutions) on
+one CPU core. On a CPU a step's time is mostly per-operation overhead, so it grows with the
+number of operations in the cell, hardly with the channels.
 
 **Isomorphism.** Different cells can compute the same function. An edge whose input cannot be
 reached from node 0, or from whose end node 3 cannot be reached, contributes nothing: it is
