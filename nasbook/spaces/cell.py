@@ -180,8 +180,8 @@ def canonical(arch: Mapping[str, str]) -> dict[str, str]:
     for i in range(NODES - 2, -1, -1):
         if any((j, i) in live and j in reaches for j in range(i + 1, NODES)):
             reaches.add(i)
-    return {key: op if (j, i) in live and i in reached and j in reaches else "none"
-            for (j, i), key in zip(EDGES, EDGE_KEYS) for op in [arch[key]]}
+    return {key: arch[key] if (j, i) in live and i in reached and j in reaches else "none"
+            for (j, i), key in zip(EDGES, EDGE_KEYS)}
 
 
 def cell_expression(arch: Mapping[str, str]) -> str:
