@@ -14,6 +14,8 @@ Built-in tasks, none downloaded:
 * ``diabetes`` – scikit-learn's bundled regression set (442 patients, 10 features),
   standardised with training-split statistics only.
 * ``digits`` – scikit-learn's bundled 8×8 digits, 10 classes, cross-entropy loss.
+* ``digits_images`` – the same rows and splits as ``digits``, each row an image of shape
+  (1, 8, 8), for convolutional networks (the cell family, :mod:`nasbook.spaces.cell`).
 """
 from __future__ import annotations
 
@@ -212,7 +214,15 @@ def digits(seed: int = 0) -> Task:
                             X_test=Xte, y_test=yte, seed=seed)
 
 
-TASKS = {"synthetic": synthetic, "diabetes": diabetes, "digits": digits}
+def digits_images(seed: int = 0) -> Task:
+    """:func:`digits` with every row reshaped to a (1, 8, 8) image (same rows, splits and scaling)."""
+    flat = digits(seed)
+    images = {name: getattr(flat, name).reshape(-1, 1, 8, 8) for name in ("X_train", "X_val", "X_test")}
+    return Task.from_arrays("digits_images", images["X_train"], flat.y_train, images["X_val"], flat.y_val,
+                            loss="cross_entropy", X_test=images["X_test"], y_test=flat.y_test, seed=seed)
+
+
+TASKS = {"synthetic": synthetic, "diabetes": diabetes, "digits": digits, "digits_images": digits_images}
 
 
 def make_task(task: "str | Task" = "synthetic", seed: int = 0) -> Task:

@@ -14,24 +14,25 @@ from nasbook.evaluation import Protocol
 from nasbook.spaces.family import ModelFamily, family_for, make_family
 from nasbook.spaces.mlp import MLP, MLP_FAMILY
 
-EDGES = {"edge_1_0": ["none", "skip_connect", "conv_3x3"], "edge_2_1": ["none", "skip_connect", "conv_3x3"]}
+PLAIN = {"colour": ["red", "green", "blue"], "shade": ["light", "dark"]}  # no shipped family has these keys
 
 
-def test_a_cell_space_of_edges_constructs_as_plain_choices():
-    space = SearchSpace({"edge_1_0": ["none", "skip_connect", "conv_3x3"]})
+def test_a_space_of_unknown_keys_constructs_as_plain_choices():
+    space = SearchSpace({"colour": ["red", "green", "blue"]})
     assert space.size == 3 and space.family is None
-    assert space.complete({"edge_1_0": "none"}) == {"edge_1_0": "none"}  # nothing to fill
+    assert space.complete({"colour": "red"}) == {"colour": "red"}  # nothing to fill
     arch = space.sample(np.random.default_rng(0))
     assert space.validate(arch) == arch
 
 
 def test_the_mlp_family_is_found_from_the_keys_and_fills_its_defaults():
     space = SearchSpace({"num_hidden_layers": [1, 2]})
-    assert space.family is MLP_FAMILY and family_for(["edge_1_0"]) is None
+    assert space.family is MLP_FAMILY and family_for(["colour"]) is None
+    assert family_for(["edge_1_0"]).name == "cell"  # a cell's edges give the cell family
     full = space.complete({"num_hidden_layers": 2})
     assert full == {**MLP_FAMILY.defaults, "num_hidden_layers": 2}
     assert make_family("mlp") is MLP_FAMILY
-    with pytest.raises(NasbookError, match=r"family='cnn' is not allowed; a ModelFamily instance or one of 'mlp'"):
+    with pytest.raises(NasbookError, match=r"family='cnn' is not allowed; a ModelFamily instance or one of 'mlp', 'cell'"):
         make_family("cnn")
 
 
@@ -65,8 +66,8 @@ def test_choices_are_matched_with_their_types_and_numpy_scalars_become_python():
 
 
 def test_the_training_evaluator_refuses_a_space_its_family_cannot_build_before_training():
-    with pytest.raises(NasbookError, match=r"space key='edge_1_0' is not allowed; a key of the mlp family"):
-        nasbook.search("random", space=EDGES, budget=1, progress=False)
+    with pytest.raises(NasbookError, match=r"space key='colour' is not allowed; a key of the mlp family"):
+        nasbook.search("random", space=PLAIN, budget=1, progress=False)
 
 
 def test_tasks_take_images_and_the_mlp_flattens_them():

@@ -119,9 +119,10 @@ class ModelFamily(ABC):
 
 def known_families() -> dict[str, ModelFamily]:
     """The families nasbook ships, by name (imported here, late, so each module stays independent)."""
+    from nasbook.spaces.cell import CELL_FAMILY
     from nasbook.spaces.mlp import MLP_FAMILY
 
-    return {MLP_FAMILY.name: MLP_FAMILY}
+    return {MLP_FAMILY.name: MLP_FAMILY, CELL_FAMILY.name: CELL_FAMILY}
 
 
 def make_family(family: "str | ModelFamily") -> ModelFamily:

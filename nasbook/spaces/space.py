@@ -46,7 +46,9 @@ class SearchSpace:
     >>> space = SearchSpace({"num_hidden_layers": [1, 2], "activation_function": ["ReLU", "Tanh"]})
     >>> space.size, space.family.name
     (4, 'mlp')
-    >>> SearchSpace({"edge_1_0": ["none", "skip_connect", "conv_3x3"]}).family is None
+    >>> SearchSpace({"edge_1_0": ["none", "skip_connect", "conv_3x3"]}).family.name
+    'cell'
+    >>> SearchSpace({"colour": ["red", "blue"]}).family is None
     True
 
     Args:

@@ -102,6 +102,9 @@ class DARTS(Strategy):
     # -- setup: data, cost model, learning rates ---------------------------------------------
     def setup(self, space: SearchSpace, seed: int, evaluator: Any = None, budget: int | None = None) -> None:
         super().setup(space, seed, evaluator, budget)
+        if space.family is not None and space.family is not MLP_FAMILY:
+            raise fail("space", f"a space of the {space.family.name} family", "a space of the mlp family: this "
+                       "DARTS relaxes an MLP's activation, depth and width; it cannot search other families yet")
         task = getattr(evaluator, "task", None)
         if not isinstance(task, Task):
             raise fail("evaluator", type(evaluator).__name__,
