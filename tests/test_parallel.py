@@ -62,6 +62,15 @@ def test_divergence_stays_with_its_member():
     assert_same([ev.train(a, 0) for a in archs], batched)
 
 
+def test_a_group_whose_members_all_diverge_in_the_same_epoch_is_recorded_not_a_crash():
+    # found while building the learning-curve table: emptying the stack indexed with a float tensor
+    ev = Evaluator(protocol="seed", device="cpu", cache=False, batched=True)
+    archs = [DIVERGING, dict(DIVERGING, dropout_rate=0.2)]
+    batched = train_population(archs, [0, 1], ev.task, ev.protocol, ev.device)
+    assert [t.status for t in batched] == ["diverged", "diverged"]
+    assert_same([ev.train(a, s) for a, s in zip(archs, [0, 1])], batched)
+
+
 @pytest.mark.parametrize("kind", ORDER)
 def test_stacked_optimizers_follow_torch_optim(kind):
     torch.manual_seed(0)

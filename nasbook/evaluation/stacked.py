@@ -85,7 +85,7 @@ class Population:
 
     def keep(self, index: Sequence[int]) -> None:
         """Keep only the members at positions ``index`` (drop diverged ones)."""
-        rows = torch.tensor(list(index), device=self.weights[0].device)
+        rows = torch.tensor(list(index), dtype=torch.long, device=self.weights[0].device)  # long even when empty
         self.weights = [w.detach()[rows].requires_grad_() for w in self.weights]
         self.biases = [b.detach()[rows].requires_grad_() for b in self.biases]
         self.rates = [self.rates[i] for i in index]
