@@ -9,28 +9,21 @@ Name notebooks (``01 04``) to run only those.
 """
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from notebook_runs import chosen, fast_requested, run_notebook  # noqa: E402
+from notebook_runs import run_chosen  # noqa: E402
+
+
+def show(path: Path, run: dict) -> None:
+    shown = f"{run['seconds']:8.1f} s" if run["ok"] else f"FAILED after {run['process_s']:.0f} s"
+    print(f"{path.name:40s} {shown}", flush=True)
 
 
 def main(argv: list[str] | None = None) -> list[dict]:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("notebooks", nargs="*", help="prefixes of the notebooks to run (default: all)")
-    parser.add_argument("--json", action="store_true", help="print one JSON object as the last line")
-    parser.add_argument("--fast", action="store_true", help="CI budgets (also NASBOOK_FAST=1)")
-    args = parser.parse_args(argv)
-    fast = fast_requested(args.fast)
-    runs = []
-    for path in chosen(args.notebooks):
-        run = run_notebook(path, fast)
-        runs.append(run)
-        shown = f"{run['seconds']:8.1f} s" if run["ok"] else f"FAILED after {run['process_s']:.0f} s"
-        print(f"{path.name:40s} {shown}", flush=True)
+    args, fast, runs = run_chosen(__doc__.split("\n")[0], argv, show)
     total = sum(r.get("seconds", r["process_s"]) for r in runs)
     print(f"{'total (' + ('fast' if fast else 'full') + ' budgets)':40s} {total:8.1f} s"
           + ("" if all(r["ok"] for r in runs) else "  (some notebooks failed: see --json)"))

@@ -9,34 +9,27 @@ works; the figures to quote come from full budgets.
 """
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from notebook_runs import chosen, fast_requested, run_notebook  # noqa: E402
+from notebook_runs import run_chosen  # noqa: E402
 
 LIMIT_MB = 1200
 
 
+def show(path: Path, run: dict) -> None:
+    if run["ok"]:
+        verdict = "ok" if run["kernel_peak_mb"] <= LIMIT_MB else f"OVER {LIMIT_MB} MB"
+        print(f"{path.name:40s} kernel {run['kernel_peak_mb']:7.0f} MB  largest child "
+              f"{run['workers_peak_mb']:6.0f} MB  {verdict}", flush=True)
+    else:
+        print(f"{path.name:40s} FAILED: {run['error'][-200:]}", flush=True)
+
+
 def main(argv: list[str] | None = None) -> list[dict]:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("notebooks", nargs="*", help="prefixes of the notebooks to run (default: all)")
-    parser.add_argument("--json", action="store_true", help="print one JSON object as the last line")
-    parser.add_argument("--fast", action="store_true", help="CI budgets (also NASBOOK_FAST=1)")
-    args = parser.parse_args(argv)
-    fast = fast_requested(args.fast)
-    runs = []
-    for path in chosen(args.notebooks):
-        run = run_notebook(path, fast)
-        runs.append(run)
-        if run["ok"]:
-            verdict = "ok" if run["kernel_peak_mb"] <= LIMIT_MB else f"OVER {LIMIT_MB} MB"
-            print(f"{path.name:40s} kernel {run['kernel_peak_mb']:7.0f} MB  largest child "
-                  f"{run['workers_peak_mb']:6.0f} MB  {verdict}", flush=True)
-        else:
-            print(f"{path.name:40s} FAILED: {run['error'][-200:]}", flush=True)
+    args, fast, runs = run_chosen(__doc__.split("\n")[0], argv, show)
     worst = max((r["kernel_peak_mb"] for r in runs if r["ok"]), default=0.0)
     print(f"largest kernel peak {worst:.0f} MB ({'fast' if fast else 'full'} budgets; target <= {LIMIT_MB} MB)")
     if args.json:

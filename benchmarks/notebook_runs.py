@@ -9,13 +9,14 @@ e.g. the shared training pool's workers).
 """
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
@@ -68,3 +69,20 @@ def fast_requested(flag: bool) -> bool:
 def chosen(names: list[str]) -> list[Path]:
     """The notebooks named (a prefix such as ``01`` is enough), or all nine."""
     return [p for p in NOTEBOOKS if not names or any(p.name.startswith(n) for n in names)]
+
+
+def run_chosen(description: str, argv: list[str] | None,
+               show: Callable[[Path, dict[str, Any]], None]) -> tuple[Any, bool, list[dict[str, Any]]]:
+    """The command line both scripts share (notebook prefixes, ``--json``, ``--fast``): run the
+    chosen notebooks one after the other, ``show`` each result as it comes; (args, fast, runs)."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("notebooks", nargs="*", help="prefixes of the notebooks to run (default: all)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object as the last line")
+    parser.add_argument("--fast", action="store_true", help="CI budgets (also NASBOOK_FAST=1)")
+    args = parser.parse_args(argv)
+    fast = fast_requested(args.fast)
+    runs = []
+    for path in chosen(args.notebooks):
+        runs.append(run_notebook(path, fast))
+        show(path, runs[-1])
+    return args, fast, runs

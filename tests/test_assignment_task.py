@@ -36,7 +36,7 @@ class LibraryLocal(nasbook.strategies.LocalSearch):
 
 
 def graded(cls, task, **kwargs):
-    report = nasbook.check_strategy(cls, task=task, benchmark="toy", seeds=6, budget=20, time_limit=5,
+    report = nasbook.check_strategy(cls, task=task, benchmark="toy", seeds=6, budget=20,
                                     verbose=False, **kwargs)
     return report, report["task"]
 
