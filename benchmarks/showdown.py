@@ -9,7 +9,7 @@ With --json the last stdout line is
 {"budget": B, "seeds": S, "strategies": {name: {"median_regret": {...}, "iqr_regret": {...}}},
  "test_loss": {name: median test loss of the picks}}   (test_loss only without --no-test).
 
-    python benchmarks/showdown.py --record-subspace-darts   # DARTS on 06's smaller spaces, recorded
+    python benchmarks/showdown.py --record-subspace-darts   # DARTS on 07's smaller spaces, recorded
 """
 from __future__ import annotations
 
@@ -44,7 +44,7 @@ def main() -> int:
     parser.add_argument("--train-missing-darts", action="store_true",
                         help="train DARTS runs missing from the recording for real (slow) instead of leaving them out")
     parser.add_argument("--record-subspace-darts", action="store_true",
-                        help="record real DARTS (default mode, budget 25) on 06's small and medium sub-spaces "
+                        help="record real DARTS (default mode, budget 25) on 07's small and medium sub-spaces "
                              "for --seeds seeds into nasbook/data/darts_subspaces.json (kept runs are skipped)")
     parser.add_argument("--no-test", action="store_true", help="skip retraining the picks for their test loss")
     parser.add_argument("--json", action="store_true", help="print the JSON summary as the last line")

@@ -1,4 +1,4 @@
-"""The reference solutions of notebooks/08_assignment.ipynb, kept out of the student's notebook.
+"""The reference solutions of notebooks/09_assignment.ipynb, kept out of the student's notebook.
 
 * ``MyStrategy`` – the hill climber with restarts (the notebook's first task);
 * ``BeatTheBaselines`` – a reference attempt at the open-ended graded task (:mod:`.task`); it
@@ -61,7 +61,7 @@ class BeatTheBaselines(nasbook.Strategy):
     ``sample_size`` members picks a parent, its mutation joins the population and the oldest
     member leaves. A mutation already evaluated is drawn again (a repeat costs a budget slot
     and teaches nothing). In the last ``sweep`` evaluations it stops exploring and tries the
-    untried neighbours of the best architecture seen so far (notebooks 02 and 06: neighbours
+    untried neighbours of the best architecture seen so far (notebooks 02 and 07: neighbours
     score alike), moving on as soon as a better one turns up. It needs the budget, so its
     setup() takes ``budget``.
 

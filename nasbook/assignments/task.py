@@ -140,9 +140,9 @@ def _line(name: str, result: dict[str, Any]) -> str:
 FIX = ("The target is relative: on most seeds your pick must be clearly closer to the optimum than each "
        "opponent's. Compare your regrets seed by seed (report['task'].numbers) with the opponent's and ask "
        "where yours loses: does it stop exploring too early (a local optimum), or spend budget on repeats "
-       "or on regions that already failed? Ideas the course taught: neighbours (02) and local search (06), "
+       "or on regions that already failed? Ideas the course taught: neighbours (02) and local search (07), "
        "ageing and tournaments (04), a policy that learns which values pay (03), a predictor of the scores "
-       "(07). Judge a change with many seeds, never one run.")
+       "(08). Judge a change with many seeds, never one run.")
 
 
 def graded_task(task: Task, ctx: Context, title: str) -> Check:

@@ -123,7 +123,7 @@ CLAIMS: tuple[Claim, ...] = (
                        "'RL improves with the search budget' would be a different claim."),
     Claim("RL", "can put several objectives into its reward",
           "a multi-objective showdown", not_testable="not testable here because the showdown has one "
-          "objective (validation loss); notebook 07 searches loss and size with evolution."),
+          "objective (validation loss); notebook 08 searches loss and size with evolution."),
     Claim("EA", "best for broad spaces",
           "evolution/default's edge over random search (pick quantile minus random's) on the broad "
           "space (3,600) vs the small one (75), same seeds and budget",

@@ -1,7 +1,7 @@
 """Cheaper answers to "how good is this architecture?", and how far to trust them.
 
 Every NAS strategy pays one full training per evaluation (the inner loop). Three classic ways
-to pay less, all measured in notebook 07:
+to pay less, all measured in notebook 08:
 
 * **low-fidelity proxies** — train for fewer epochs, or on a subset of the training data
   (:func:`proxy_evaluator`); cheap, but only useful if they *rank* architectures like full

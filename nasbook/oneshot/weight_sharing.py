@@ -17,7 +17,7 @@ Only the *structure* keys are shared (depth, width, activation); learning rate, 
 dropout describe how a network is trained, which one shared training cannot vary, so the
 supernet is trained with fixed ones and scoring ignores them.
 
-The catch, measured in notebook 07: inherited weights were trained for the average
+The catch, measured in notebook 08: inherited weights were trained for the average
 sub-network, so the ranking they give can differ from stand-alone training.
 """
 from __future__ import annotations
