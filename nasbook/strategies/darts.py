@@ -38,7 +38,7 @@ and deep as the largest architecture, so this charge *favours* DARTS in FLOPs; t
 
 **On a cell space** (:mod:`nasbook.spaces.cell`, default mode only) the supernet is a
 :class:`~nasbook.oneshot.cell_supernet.CellSuperNet`: every edge a mixed op of the space's
-ops, shaped like the evaluator's cell family. Every key is relaxed, so there are no follow-ups:
+ops, shaped like the space's cell family. Every key is relaxed, so there are no follow-ups:
 the supernet gets ``budget − 1`` evaluations' worth and the derived cell is retrained once. The
 trace's ``alphas`` hold softmax(α) per edge. ``max_skips`` is DARTS+'s early stopping (Liang et
 al., 2019): stop the supernet after the first epoch whose derived cell has at least that many
@@ -165,10 +165,8 @@ class DARTS(Strategy):
         return self.space.choices.get(key, [MLP_FAMILY.defaults[key]])
 
     def build(self) -> SuperNet | CellSuperNet:
-        if self.cell:  # shaped like the networks the evaluator trains
-            family = getattr(self.evaluator, "family", None)
-            family = family if isinstance(family, CellFamily) else self.space.family
-            net = CellSuperNet.for_space(self.space, self.task.input_shape, self.task.out_features, family,
+        if self.cell:  # shaped like the networks the space's family builds (and the evaluator trains)
+            net = CellSuperNet.for_space(self.space, self.task.input_shape, self.task.out_features, self.space.family,
                                          seed=int(self.rng.integers(2**31)))
             net.init_alphas(1e-3, torch.Generator().manual_seed(int(self.rng.integers(2**31))))
             return net.to(self.device)
