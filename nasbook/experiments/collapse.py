@@ -41,8 +41,8 @@ def truth_from(evaluator: Any, seed: int = 0) -> Truth:
     return lambda arch: float(evaluator.evaluate(dict(arch), seed=seed).score)
 
 
-def darts_trajectory(evaluator: Any, epochs: int, seed: int, space: "SearchSpace | Mapping[str, list[str]]" = CELL_SPACE,
-                     **darts: Any) -> list[dict[str, Any]]:
+def darts_trajectory(evaluator: Any, epochs: int, seed: int,
+                     space: "SearchSpace | Mapping[str, list[str]]" = CELL_SPACE, **darts: Any) -> list[dict[str, Any]]:
     """The trace of one DARTS supernet on ``evaluator``'s task: softmax(α) per edge after each epoch."""
     strategy = DARTS(epochs=epochs, **darts)
     strategy.setup(as_space(space), seed, evaluator)

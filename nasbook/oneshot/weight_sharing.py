@@ -84,7 +84,8 @@ def train_supernet(space: "SearchSpace | Mapping[str, list[Any]] | None" = None,
 
 
 @torch.no_grad()
-def inherited_scores(net: SuperNet | CellSuperNet, archs: Sequence[Mapping[str, Any]], task: "str | Task" = "synthetic") -> list[float]:
+def inherited_scores(net: SuperNet | CellSuperNet, archs: Sequence[Mapping[str, Any]],
+                     task: "str | Task" = "synthetic") -> list[float]:
     """Validation loss of each architecture with the weights it inherits (no training)."""
     task = make_task(task)
     device = next(net.parameters()).device
