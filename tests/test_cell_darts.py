@@ -88,6 +88,12 @@ def test_darts_plus_stops_at_the_first_cell_with_max_skips(tiny):
     strategy.setup(space, 0, evaluator(tiny))
     strategy.prepare()
     assert len(strategy.trace) == 1 and strategy.trace[0]["stopped"] and strategy.chosen["edge_1_0"] == "skip_connect"
+    convs = SearchSpace({"edge_3_0": ["conv_1x1", "conv_3x3"]}, family=SMALL)  # the other edges: fixed skips
+    strategy = DARTS(epochs=2, max_skips=1)
+    strategy.setup(convs, 0, evaluator(tiny))
+    strategy.prepare()  # fixed edges are not searched: they neither stop it nor enter the trace
+    assert len(strategy.trace) == 2 and [list(e["alphas"]) for e in strategy.trace] == [["edge_3_0"]] * 2
+    assert list(strategy.chosen) == ["edge_3_0"]
     frame = collapse(fake_truth, evaluator(tiny), epochs=(1, 3), seeds=(0,), space=space, max_skips=1)
     plus = frame[(frame.method == "darts+") & (frame.epochs == 3)].iloc[0]
     assert plus.stopped_at == 1 and frame[(frame.method == "darts") & (frame.epochs == 3)].iloc[0].stopped_at == 3

@@ -227,7 +227,7 @@ class DARTS(Strategy):
             last_good = [a.detach().clone() for a in net.arch_parameters()]
             self.trace.append(DartsEntry(kind="darts", epoch=epoch, train_loss=train_loss, val_loss=val_loss,
                                          alphas=self.probabilities(net)))
-            if self.max_skips is not None and count_ops(net.derive(), ("skip_connect",)) >= self.max_skips:
+            if self.max_skips is not None and count_ops(self.discretise(net), ("skip_connect",)) >= self.max_skips:
                 self.trace[-1]["stopped"] = True  # DARTS+: collapse is under way, stop here
                 break
         passes = weight_steps + architect.passes
@@ -235,8 +235,8 @@ class DARTS(Strategy):
 
     def probabilities(self, net: SuperNet | CellSuperNet) -> dict[str, list[float]]:
         """softmax(α) per relaxed key (article mode: one activation entry per layer; a cell: per edge)."""
-        if isinstance(net, CellSuperNet):
-            return net.probabilities()
+        if isinstance(net, CellSuperNet):  # the space's edges (one it leaves out is fixed, not searched)
+            return {key: p for key, p in net.probabilities().items() if key in self.space.keys}
         p = net.probabilities()
         out: dict[str, list[float]] = {}
         if self.mode == "article":
