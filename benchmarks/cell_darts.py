@@ -14,10 +14,13 @@ check the script runs.
 from __future__ import annotations
 
 import argparse
+import sys
 import time
+from pathlib import Path
 
 import pandas as pd
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout
 from nasbook import Evaluator, SearchSpace
 from nasbook.evaluation import Protocol
 from nasbook.experiments.collapse import collapse, remedy_verdict, summary, truth_from
