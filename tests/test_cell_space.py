@@ -90,19 +90,18 @@ def test_the_evaluator_trains_a_cell_reproducibly(images):
     assert first.ok and first.val_loss == again.val_loss and first.params == 3_730
 
 
-@pytest.mark.parametrize("strategy", sorted(set(nasbook.STRATEGIES) - {"darts"}))
+@pytest.mark.parametrize("strategy", sorted(nasbook.STRATEGIES))
 def test_every_strategy_searches_the_cell_space_with_real_training(strategy, images):
     if strategy == "optuna-tpe":
         pytest.importorskip("optuna")
     result = nasbook.search(strategy, space=CELL_SPACE, task=images, budget=4, seed=0, progress=False,
                             protocol=TINY, device="cpu")
-    assert len(result.trials) == 4 and all(t.ok for t in result.trials)
+    assert all(t.ok for t in result.trials)
+    if strategy == "darts":  # the supernet takes what it can of budget - 1; then only the derived cell is trained
+        assert len({tuple(t.arch.values()) for t in result.trials}) == 1
+    else:
+        assert len(result.trials) == 4
     assert SearchSpace(CELL_SPACE).validate(result.best_arch) == result.best_arch
-
-
-def test_darts_refuses_the_cell_space_before_training(images):
-    with pytest.raises(NasbookError, match=r"space='a space of the cell family' is not allowed; a space of the mlp family"):
-        nasbook.search("darts", space=CELL_SPACE, task=images, budget=3, seed=0, progress=False, protocol=TINY)
 
 
 def test_a_cell_search_logs_and_resumes_exactly(tmp_path, images):

@@ -13,5 +13,8 @@
 * :mod:`.bilevel`   – notebook 01's landscape, memorisation and split-loss helpers;
 * :mod:`.reinforce` – REINFORCE on a two-key bandit with known rewards: the exact gradient, the
   estimator's variance with and without a baseline, what ``clip(−log L)`` optimises;
+* :mod:`.collapse`  – DARTS on a cell space trained longer and longer: the drift onto parameter-free
+  ops, the derived cells' true loss, DARTS+'s early stopping against it;
+* :mod:`.sharing`   – weight sharing judged: supernet scores against true scores, over supernet seeds;
 * :mod:`.stats`     – paired tests over seeds, bootstrap intervals, Holm, FOR/AGAINST/INCONCLUSIVE verdicts.
 """

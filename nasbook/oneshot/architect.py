@@ -31,6 +31,7 @@ from typing import Callable
 import torch
 from torch import nn
 
+from nasbook.oneshot.cell_supernet import CellSuperNet
 from nasbook.oneshot.supernet import SuperNet
 
 Batch = tuple[torch.Tensor, torch.Tensor]
@@ -47,7 +48,7 @@ class Architect:
             weights' learning rate).
     """
 
-    def __init__(self, net: SuperNet, criterion: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+    def __init__(self, net: SuperNet | CellSuperNet, criterion: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
                  order: str = "first", lr: float = 3e-4, betas: tuple[float, float] = (0.5, 0.999),
                  weight_decay: float = 1e-3, xi: float = 0.01) -> None:
         self.net = net

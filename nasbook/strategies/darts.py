@@ -35,6 +35,14 @@ rest is the follow-up search); a budget too small for one epoch plus one retrain
 refused in ``setup``. A supernet pass is as wide
 and deep as the largest architecture, so this charge *favours* DARTS in FLOPs; the result's
 ``seconds`` tells the wall-clock truth.
+
+**On a cell space** (:mod:`nasbook.spaces.cell`, default mode only) the supernet is a
+:class:`~nasbook.oneshot.cell_supernet.CellSuperNet`: every edge a mixed op of the space's
+ops, shaped like the space's cell family. Every key is relaxed, so there are no follow-ups:
+the supernet gets ``budget − 1`` evaluations' worth and the derived cell is retrained once. The
+trace's ``alphas`` hold softmax(α) per edge. ``max_skips`` is DARTS+'s early stopping (Liang et
+al., 2019): stop the supernet after the first epoch whose derived cell has at least that many
+skip connections, a sign of collapse onto parameter-free ops, and keep that cell.
 """
 from __future__ import annotations
 
@@ -45,7 +53,9 @@ from typing import Any
 import torch
 
 from nasbook.oneshot.architect import PASSES, Architect, weight_step
+from nasbook.oneshot.cell_supernet import CellSuperNet, count_ops
 from nasbook.evaluation.protocols import MAX_EPOCHS, PROTOCOLS, loss_function
+from nasbook.spaces.cell import CellFamily
 from nasbook.spaces.mlp import MLP_FAMILY
 from nasbook.spaces.space import Arch, SearchSpace
 from nasbook.oneshot.supernet import SuperNet
@@ -72,14 +82,16 @@ def nearest(choices: list[Any], value: Any) -> Any:
 
 
 class DARTS(Strategy):
-    """Differentiable architecture search (Liu et al., 2019) on nasbook's MLP space.
+    """Differentiable architecture search (Liu et al., 2019) on nasbook's MLP space or a cell space.
 
     Args:
         epochs: supernet epochs; ``None`` derives them from the search budget.
         order: ``"first"`` or ``"second"`` (article mode is always first order).
         weight_lr, alpha_lr: Adam learning rates of w and α (None: the mode's default, 0.01 for
             w; 0.001 for α in article mode, 0.03 in default mode).
-        supernet_share: default mode's share of the budget spent on the supernet.
+        supernet_share: default mode's share of the budget spent on the supernet (MLP spaces).
+        max_skips: cell spaces only: stop the supernet once the derived cell has this many
+            skip connections (DARTS+, Liang et al. 2019, use 2); None: never stop early.
     """
 
     name = "darts"
@@ -89,7 +101,7 @@ class DARTS(Strategy):
 
     def __init__(self, mode: str = "default", epochs: int | None = None, order: str = "first",
                  weight_lr: float | None = None, alpha_lr: float | None = None,
-                 supernet_share: float = 0.5) -> None:
+                 supernet_share: float = 0.5, max_skips: int | None = None) -> None:
         super().__init__(mode)
         self.epochs = None if epochs is None else check_int("epochs", epochs, 1, MAX_EPOCHS)
         self.order = check_choice("order", order, PASSES)
@@ -98,13 +110,19 @@ class DARTS(Strategy):
         self.weight_lr = None if weight_lr is None else check_float("weight_lr", weight_lr, 0.0, 10.0)
         self.alpha_lr = None if alpha_lr is None else check_float("alpha_lr", alpha_lr, 0.0, 10.0)
         self.supernet_share = check_float("supernet_share", supernet_share, 0.0, 1.0, high_open=True)
+        self.max_skips = None if max_skips is None else check_int("max_skips", max_skips, 1, 6)
 
     # -- setup: data, cost model, learning rates ---------------------------------------------
     def setup(self, space: SearchSpace, seed: int, evaluator: Any = None, budget: int | None = None) -> None:
         super().setup(space, seed, evaluator, budget)
-        if space.family is not None and space.family is not MLP_FAMILY:
-            raise fail("space", f"a space of the {space.family.name} family", "a space of the mlp family: this "
-                       "DARTS relaxes an MLP's activation, depth and width; it cannot search other families yet")
+        self.cell = isinstance(space.family, CellFamily)
+        if space.family is not None and space.family is not MLP_FAMILY and not self.cell:
+            raise fail("space", f"a space of the {space.family.name} family", "a space of the mlp or the cell "
+                       "family: DARTS relaxes an MLP's activation, depth and width, or a cell's edges")
+        if self.cell and self.mode == "article":
+            raise fail("mode", self.mode, "'default' on a cell space (the article's DARTS is the MLP's)")
+        if not self.cell and self.max_skips is not None:
+            raise fail("max_skips", self.max_skips, "None on an MLP space (it counts a cell's skip connections)")
         task = getattr(evaluator, "task", None)
         if not isinstance(task, Task):
             raise fail("evaluator", type(evaluator).__name__,
@@ -138,14 +156,20 @@ class DARTS(Strategy):
             return self.epochs
         if self.budget is None:  # used outside nasbook.search: the article's 50 epochs
             return 50
-        share = self.budget - 1 if self.mode == "article" else math.floor(self.budget * self.supernet_share)
+        whole = self.mode == "article" or self.cell  # nothing left to search after the supernet
+        share = self.budget - 1 if whole else math.floor(self.budget * self.supernet_share)
         passes_per_epoch = self.steps_per_epoch * (1 + PASSES[self.order])
         return max(1, math.floor(share * self.steps_per_evaluation / passes_per_epoch))
 
     def choices(self, key: str) -> list[Any]:
         return self.space.choices.get(key, [MLP_FAMILY.defaults[key]])
 
-    def build(self) -> SuperNet:
+    def build(self) -> SuperNet | CellSuperNet:
+        if self.cell:  # shaped like the networks the space's family builds (and the evaluator trains)
+            net = CellSuperNet.for_space(self.space, self.task.input_shape, self.task.out_features, self.space.family,
+                                         seed=int(self.rng.integers(2**31)))
+            net.init_alphas(1e-3, torch.Generator().manual_seed(int(self.rng.integers(2**31))))
+            return net.to(self.device)
         article = self.mode == "article"
         depths, widths = self.choices("num_hidden_layers"), self.choices("hidden_layer_size")
         if article:  # the article: deepest network at the first width; only the activation is relaxed
@@ -161,11 +185,11 @@ class DARTS(Strategy):
         """Train the supernet and discretise it (called once by the loop, before the first ask)."""
         net, cost = self.train_supernet()
         self.chosen = self.discretise(net)
-        if self.mode == "default":
+        if self.mode == "default" and not self.cell:
             self.followups = self.follow_up_candidates(self.chosen)
         return cost
 
-    def train_supernet(self) -> tuple[SuperNet, Cost]:
+    def train_supernet(self) -> tuple[SuperNet | CellSuperNet, Cost]:
         """The bi-level alternation; records softmax(α) after every epoch in the trace.
 
         Returns the trained supernet and its cost: one pass per weight step plus the
@@ -203,11 +227,16 @@ class DARTS(Strategy):
             last_good = [a.detach().clone() for a in net.arch_parameters()]
             self.trace.append(DartsEntry(kind="darts", epoch=epoch, train_loss=train_loss, val_loss=val_loss,
                                          alphas=self.probabilities(net)))
+            if self.max_skips is not None and count_ops(self.discretise(net), ("skip_connect",)) >= self.max_skips:
+                self.trace[-1]["stopped"] = True  # DARTS+: collapse is under way, stop here
+                break
         passes = weight_steps + architect.passes
         return net, Cost(evaluations=passes / self.steps_per_evaluation, steps=passes)
 
-    def probabilities(self, net: SuperNet) -> dict[str, list[float]]:
-        """softmax(α) per relaxed key (article mode: one activation entry per layer)."""
+    def probabilities(self, net: SuperNet | CellSuperNet) -> dict[str, list[float]]:
+        """softmax(α) per relaxed key (article mode: one activation entry per layer; a cell: per edge)."""
+        if isinstance(net, CellSuperNet):  # the space's edges (one it leaves out is fixed, not searched)
+            return {key: p for key, p in net.probabilities().items() if key in self.space.keys}
         p = net.probabilities()
         out: dict[str, list[float]] = {}
         if self.mode == "article":
@@ -219,8 +248,10 @@ class DARTS(Strategy):
             out["hidden_layer_size"] = p["width"]
         return out
 
-    def discretise(self, net: SuperNet) -> Arch:
+    def discretise(self, net: SuperNet | CellSuperNet) -> Arch:
         """Every key of the space at one choice: argmax of α where relaxed, defaults elsewhere."""
+        if isinstance(net, CellSuperNet):
+            return {key: net.derive()[key] for key in self.space.keys}
         a_act = net.alpha_activation.detach()[0]  # article mode: the first layer, as the article
         picked = {"activation_function": net.activation_names[int(a_act.argmax())],
                   "num_hidden_layers": net.depths[int(net.alpha_depth.detach().argmax())],

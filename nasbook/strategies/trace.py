@@ -73,6 +73,7 @@ class DartsEntry(TypedDict):
     train_loss: NotRequired[float]
     val_loss: NotRequired[float]
     diverged: NotRequired[bool]  # present (True) on the epoch where the supernet diverged
+    stopped: NotRequired[bool]  # present (True) on the epoch where early stopping (max_skips) stopped it
 
 
 class LocalOptimumEntry(TypedDict):

@@ -1,0 +1,150 @@
+"""DARTS and weight sharing on the cell space (oneshot/cell_supernet.py, experiments/collapse.py, sharing.py)."""
+import math
+
+import pytest
+import torch
+
+import nasbook
+from nasbook import Evaluator, NasbookError, SearchSpace, Task
+from nasbook.evaluation import Protocol
+from nasbook.experiments.collapse import collapse, darts_trajectory, remedy_verdict, truth_from
+from nasbook.experiments.sharing import judge_weight_sharing
+from nasbook.oneshot.cell_supernet import CellSuperNet, count_ops, parameter_free_mass
+from nasbook.oneshot.weight_sharing import inherited_scores, train_supernet
+from nasbook.spaces.family import ModelFamily
+from nasbook.spaces.cell import CELL_SPACE, EDGE_KEYS, OPS, CellFamily, CellNetwork
+from nasbook.strategies import DARTS
+from nasbook.tasks import make_task
+
+TINY = Protocol("tiny", epochs=1, batch_size=48)  # two supernet steps per epoch
+SMALL = CellFamily(channels=2)
+SPACE = SearchSpace(CELL_SPACE, family=SMALL)  # an evaluator trains only its own family's spaces
+ARCH = {"edge_1_0": "conv_3x3", "edge_2_0": "none", "edge_2_1": "skip_connect",
+        "edge_3_0": "avg_pool_3x3", "edge_3_1": "conv_1x1", "edge_3_2": "conv_3x3"}
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    full = make_task("digits_images")
+    return Task.from_arrays("tiny_images", full.X_train[:96], full.y_train[:96], full.X_val[:48], full.y_val[:48],
+                            loss="cross_entropy")
+
+
+def evaluator(task):
+    return Evaluator(task=task, protocol=TINY, family=SMALL, device="cpu")
+
+
+def fake_truth(arch):  # convolutions are good, parameter-free edges cost 0.1 each
+    return 1.0 + 0.1 * count_ops(arch) - 0.01 * (arch["edge_3_2"] == "conv_3x3")
+
+
+def test_a_single_path_is_the_cell_network_with_the_supernets_weights():
+    net = CellSuperNet(CELL_SPACE, (1, 8, 8), 10, channels=3, seed=0)
+    cells = CellNetwork(ARCH, (1, 8, 8), 10, channels=3)
+    cells.body[0].load_state_dict(net.stem[0].state_dict())
+    cells.body[1].load_state_dict(net.stem[1].state_dict(), strict=False)  # the supernet keeps no running stats
+    for key, op in cells.body[2].ops.items():
+        op.load_state_dict(net.stages[0][1][0].edges[key].ops[ARCH[key]].state_dict(), strict=False)
+    cells.head.load_state_dict(net.head.state_dict())
+    x = torch.randn(6, 1, 8, 8)
+    assert torch.allclose(net(x, ARCH), cells.train()(x), atol=1e-5)
+    mixed = net(x)
+    with torch.no_grad():  # a corner of α: softmax one-hot on ARCH's ops
+        for key, alpha in net.alphas.items():
+            alpha.fill_(-1e4)[OPS.index(ARCH[key])] = 1e4
+    assert torch.allclose(net(x), net(x, ARCH), atol=1e-5) and not torch.allclose(mixed, net(x), atol=1e-3)
+    assert net.derive() == ARCH and parameter_free_mass(net.probabilities(), net.choices) == pytest.approx(0.5)
+
+
+@pytest.mark.parametrize("order", ["first", "second"])
+def test_darts_searches_the_cell_and_records_alpha_per_edge(order, tiny):
+    result = nasbook.search(DARTS(order=order, epochs=3), space=SPACE, evaluator=evaluator(tiny), budget=20,
+                            seed=0, progress=False)
+    assert [e["epoch"] for e in result.trace] == [1, 2, 3]
+    for entry in result.trace:
+        assert list(entry["alphas"]) == list(EDGE_KEYS)
+        assert all(len(p) == len(OPS) and abs(sum(p) - 1) < 1e-5 for p in entry["alphas"].values())
+    last = result.trace[-1]["alphas"]
+    assert result.trials[0].arch == {k: OPS[p.index(max(p))] for k, p in last.items()}
+    assert SearchSpace(CELL_SPACE).validate(result.best_arch) == result.best_arch
+    passes = 3 * 2 * (1 + (4 if order == "second" else 1))  # epochs × steps × (weight + α passes)
+    assert result.extra_steps == passes and result.charged_evaluations == passes / 2
+
+
+def test_with_no_epochs_given_the_supernet_gets_all_but_one_evaluation(tiny):
+    result = nasbook.search("darts", space=SPACE, evaluator=evaluator(tiny), budget=3, seed=0, progress=False)
+    assert len(result.trace) == 1 and result.charged_evaluations == 2.0 and len(result.trials) == 1
+
+
+def test_a_longer_search_passes_through_the_shorter_ones(tiny):
+    short = darts_trajectory(evaluator(tiny), 2, seed=4, space=SPACE)
+    long = darts_trajectory(evaluator(tiny), 3, seed=4, space=SPACE)
+    assert [e["alphas"] for e in long[:2]] == [e["alphas"] for e in short]
+
+
+def test_darts_plus_stops_at_the_first_cell_with_max_skips(tiny):
+    space = SearchSpace({**CELL_SPACE, "edge_1_0": ["skip_connect"]}, family=SMALL)  # every cell has a skip
+    strategy = DARTS(epochs=4, max_skips=1)
+    strategy.setup(space, 0, evaluator(tiny))
+    strategy.prepare()
+    assert len(strategy.trace) == 1 and strategy.trace[0]["stopped"] and strategy.chosen["edge_1_0"] == "skip_connect"
+    convs = SearchSpace({"edge_3_0": ["conv_1x1", "conv_3x3"]}, family=SMALL)  # the other edges: fixed skips
+    strategy = DARTS(epochs=2, max_skips=1)
+    strategy.setup(convs, 0, evaluator(tiny))
+    strategy.prepare()  # fixed edges are not searched: they neither stop it nor enter the trace
+    assert len(strategy.trace) == 2 and [list(e["alphas"]) for e in strategy.trace] == [["edge_3_0"]] * 2
+    assert list(strategy.chosen) == ["edge_3_0"]
+    frame = collapse(fake_truth, evaluator(tiny), epochs=(1, 3), seeds=(0,), space=space, max_skips=1)
+    plus = frame[(frame.method == "darts+") & (frame.epochs == 3)].iloc[0]
+    assert plus.stopped_at == 1 and frame[(frame.method == "darts") & (frame.epochs == 3)].iloc[0].stopped_at == 3
+
+
+def test_collapse_records_mass_cells_and_their_truth(tiny):
+    seen = []
+    frame = collapse(lambda a: seen.append(a) or fake_truth(a), evaluator(tiny), epochs=(1, 2), seeds=(0, 1),
+                     space=SPACE)
+    assert len(frame) == 2 * 2 * 2 and set(frame.method) == {"darts", "darts+"}
+    assert frame["mass"].between(0, 1).all() and frame["free_edges"].between(0, 6).all()
+    assert len(seen) == len(set(frame.cell))  # each cell scored once
+    assert all(fake_truth(a) in set(frame.loss) for a in seen)
+    verdict = remedy_verdict(frame)
+    assert verdict.n == 2 and verdict.outcome == "INCONCLUSIVE"  # two seeds can never decide
+    assert math.isfinite(truth_from(evaluator(tiny))(ARCH))
+
+
+def test_weight_sharing_on_cells_ranks_against_a_known_truth(tiny):
+    space = SPACE
+    net = train_supernet(space, task=tiny, steps=4, batch_size=16, seed=0, device="cpu")
+    assert isinstance(net, CellSuperNet) and net.steps == 4
+    known = {}
+
+    def truth(arch):  # seed 0's own inherited scores: seed 0 must rank them perfectly
+        known[tuple(arch.values())] = inherited_scores(net, [arch], task=tiny)[0]
+        return known[tuple(arch.values())]
+
+    judged = judge_weight_sharing(space, truth, tiny, n=6, seeds=(0, 1), steps=4, batch_size=16)
+    assert len(judged.archs) == 6 == len({tuple(a.values()) for a in judged.archs})
+    first = judged.frame.iloc[0]
+    assert first.spearman == pytest.approx(1.0) and first.kendall == pytest.approx(1.0) and first.regret == 0
+    assert -1 <= judged.frame.iloc[1].spearman <= 1
+    assert judged.spearman.low <= judged.spearman.estimate <= judged.spearman.high
+
+
+def test_bad_settings_are_refused(tiny):
+    class Linear(ModelFamily):  # a family DARTS has no relaxation for
+        name, rules, defaults = "linear", {"bias": "True or False"}, {"bias": True}
+
+        def check_value(self, key, value, field):
+            return value
+
+        def build(self, arch, task, seed=0):
+            return torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(task.in_features, task.out_features))
+
+    with pytest.raises(NasbookError, match=r"space='a space of the linear family' is not allowed; a space of the mlp or"):
+        DARTS().setup(SearchSpace({"bias": [True, False]}, family=Linear()), 0, evaluator(tiny))
+    with pytest.raises(NasbookError, match=r"mode='article' is not allowed; 'default' on a cell space"):
+        DARTS(mode="article").setup(SearchSpace(CELL_SPACE), 0, evaluator(tiny))
+    with pytest.raises(NasbookError, match=r"max_skips=2 is not allowed; None on an MLP space"):
+        DARTS(max_skips=2).setup(SearchSpace({"hidden_layer_size": [4, 8]}), 0, Evaluator(device="cpu"))
+    with pytest.raises(NasbookError, match=r"max_skips=0 is not allowed"):
+        DARTS(max_skips=0)
