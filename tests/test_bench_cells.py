@@ -107,6 +107,16 @@ def test_every_strategy_but_darts_searches_the_cell_table(small, name):
         assert set(trial.arch) == set(SMALL) and small.done_runs[small.space.index(trial.arch)].any()
 
 
+def test_a_search_on_a_partial_table_sees_the_rest_as_failed_trials(small):
+    arrays = {k: v.copy() for k, v in small.rows.items()}
+    arrays["done"][7:] = False  # classes 7.. not trained yet
+    partial = BenchTable(arrays, small.meta)
+    result = search("random", space=partial.space, evaluator=TabularEvaluator(partial), budget=24, seed=0, progress=False)
+    built = [partial.built[partial.space.index(t.arch)] for t in result.trials]
+    assert all(t.ok == b for t, b in zip(result.trials, built)) and any(built) and not all(built)
+    assert partial.built[partial.space.index(result.best.arch)]
+
+
 def test_the_command_builds_the_cell_table(tmp_path):
     out = tmp_path / "cli.npz"
     assert main(["bench", "build", "--space", "cells", "--limit", "1", "--sample", "0", "--out", str(out)]) == 0
