@@ -36,7 +36,6 @@ import numpy as np
 import torch
 
 from nasbook.evaluation.base import BaseEvaluator, FidelityWork, Work
-from nasbook.tasks import make_task
 from nasbook.trial import Trial
 from nasbook.tabular.table import DEFAULT_PATH, BenchTable, load_table
 
@@ -48,7 +47,7 @@ class TabularEvaluator(BaseEvaluator):
         super().__init__(cache=True)  # a repeat in one search is a cache hit, as with training
         self.table = table if isinstance(table, BenchTable) else load_table(table or DEFAULT_PATH)
         self.space = self.table.space
-        self.task = make_task(self.table.task_name)  # DARTS trains its supernet on it
+        self.task = self.table.task  # DARTS trains its supernet on it (made once per table)
         self.protocol = self.table.protocol
         self.device = torch.device("cpu")
         self.clock = 0.0  # simulated seconds of training spent so far

@@ -27,7 +27,7 @@ import functools
 import math
 import warnings
 from pathlib import Path
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 import numpy as np
 
@@ -36,6 +36,9 @@ from nasbook.spaces.space import SearchSpace
 from nasbook.trial import STATUSES, Trial
 from nasbook.validation import check_choice, check_int, fail
 from nasbook.tabular.build import load_arrays
+
+if TYPE_CHECKING:
+    from nasbook.tasks import Task
 
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "data" / "bench_synthetic.npz"
 CURVE_PATH = DEFAULT_PATH.with_name("bench_synthetic_default.npz")  # the learning-curve table
@@ -83,6 +86,14 @@ class BenchTable:
         if not Path(path).exists():
             raise fail("table path", str(path), "an existing file built by `nasbook bench build`")
         return cls(*load_arrays(str(path)))
+
+    @functools.cached_property
+    def task(self) -> "Task":
+        """The task the table was trained on, made once (every lookup evaluator on the table shares it:
+        making ``digits_images`` takes longer than a whole 100-evaluation search on the table)."""
+        from nasbook.tasks import make_task
+
+        return make_task(self.task_name)
 
     # -- facts about the whole space ----------------------------------------------------
     @property
