@@ -58,14 +58,17 @@ def run_bench(args: argparse.Namespace) -> int:
     seeds = tuple(range(check_int("--seeds", args.seeds, minimum=1)))
     save_every = check_int("--save-every", args.save_every, minimum=1)
     torch.set_num_threads(check_int("--threads", args.threads, minimum=1))
-    if args.space == "cells":
+    cells = args.space == "cells"
+    if cells:  # one row per isomorphism class; seed 0 for all, every seed for the sample
         from nasbook.spaces.cell import CELL_SPACE
 
-        space, task, (protocol, default_out, stacked) = SearchSpace(CELL_SPACE), "digits_images", (CELL_PROTOCOL, CELLS_PATH, False)
+        space, task = SearchSpace(CELL_SPACE), "digits_images"
+        protocol, default_out, stacked = CELL_PROTOCOL, CELLS_PATH, False
         rows = len(table_rows(space)[0])
         sample = seed_sample(rows, check_int("--sample", args.sample, 0, rows))
     else:
-        space, task, (protocol, default_out, stacked) = SearchSpace(), "synthetic", PROTOCOLS[args.protocol]
+        space, task = SearchSpace(), "synthetic"
+        protocol, default_out, stacked = PROTOCOLS[args.protocol]
         rows, sample = space.size, None
     out = str(args.out or default_out)
     limit = rows if args.limit is None else check_int("--limit", args.limit, 1, rows)
@@ -78,7 +81,7 @@ def run_bench(args: argparse.Namespace) -> int:
         bar.refresh()
 
     arrays, meta = build_file(out, space, task, protocol, seeds, list(range(limit)), stacked, args.fresh,
-                              save_every, on_chunk, sample, test=sample is not None, latency_repeats=5 if sample is not None else 20)
+                              save_every, on_chunk, sample, test=cells, latency_repeats=5 if cells else 20)
     bar.close()
     built = int(arrays["done"].any(axis=1).sum())
     print(f"wrote {out}: {int(arrays['done'].sum())} runs, {built} of {rows} rows (of {space.size} architectures) "
