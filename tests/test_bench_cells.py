@@ -14,7 +14,7 @@ from nasbook.spaces.cell import CELL_SPACE, canonical, cell_expression, unique_c
 from nasbook.spaces.space import SearchSpace
 from nasbook.strategies import STRATEGIES
 from nasbook.tabular import BenchTable, TabularEvaluator
-from nasbook.tabular.build import CELL_PROTOCOL, build_file, load_arrays, seed_sample, table_rows
+from nasbook.tabular.build import CELL_PROTOCOL, build_file, load_arrays, plan_chunks, seed_sample, table_rows
 from nasbook.tabular.table import CELLS_PATH
 
 SMALL = {"edge_1_0": ["none", "skip_connect", "conv_1x1"], "edge_2_1": ["none", "avg_pool_3x3"],
@@ -49,6 +49,16 @@ def test_the_cell_space_trains_one_row_per_isomorphism_class():
     cells = list(space.enumerate())
     for k in np.random.default_rng(0).choice(15625, 50, replace=False):
         assert cell_expression(rows[representative[k]]) == cell_expression(cells[k])
+
+
+def test_the_cell_build_trains_seed_0_everywhere_before_the_sample_seeds():
+    space = SearchSpace(CELL_SPACE)
+    rows = table_rows(space)[0]
+    evaluator = Evaluator(task="digits_images", protocol=CELL_PROTOCOL, device="cpu", family=space.family, batched=False)
+    chunks = plan_chunks(evaluator, rows, (0, 1, 2), list(range(len(rows))), seed_sample(len(rows)))
+    first = [pair for chunk in chunks[:65] for pair in chunk]
+    assert max(len(c) for c in chunks) == 100 and sorted(first) == [(i, 0) for i in range(6466)]
+    assert sorted(pair for chunk in chunks[65:] for pair in chunk) == [(i, j) for i in seed_sample(6466) for j in (1, 2)]
 
 
 def test_the_small_table_answers_every_cell_and_seeds_the_sample(small):
