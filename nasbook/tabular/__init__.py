@@ -5,12 +5,14 @@
 * :mod:`.evaluator` – :class:`TabularEvaluator`, an evaluator that looks results up;
 * :mod:`.recorded`  – real DARTS runs recorded once and replayed.
 
-Two tables ship: :data:`DEFAULT_PATH` (the article's protocol) and :data:`CURVE_PATH`
-(the learning-curve table: ``default`` protocol, every epoch 1..20); docs/bench.md.
+Three tables ship: :data:`DEFAULT_PATH` (the article's protocol), :data:`CURVE_PATH`
+(the learning-curve table: ``default`` protocol, every epoch 1..20) and :data:`CELLS_PATH`
+(the cell space on digits_images, :data:`CELL_PROTOCOL`, one row per isomorphism class); docs/bench.md.
 """
-from nasbook.tabular.build import BENCH_PROTOCOL, BENCH_SEEDS, CURVE_PROTOCOL, CURVE_SEEDS, build_file, build_table
-from nasbook.tabular.table import CURVE_PATH, DEFAULT_PATH, BenchTable, load_table
+from nasbook.tabular.build import (BENCH_PROTOCOL, BENCH_SEEDS, CELL_PROTOCOL, CELL_SEEDS, CURVE_PROTOCOL, CURVE_SEEDS,
+                                   build_file, build_table)
+from nasbook.tabular.table import CELLS_PATH, CURVE_PATH, DEFAULT_PATH, BenchTable, load_table
 from nasbook.tabular.evaluator import TabularEvaluator
 
-__all__ = ["BENCH_PROTOCOL", "BENCH_SEEDS", "CURVE_PATH", "CURVE_PROTOCOL", "CURVE_SEEDS", "DEFAULT_PATH",
+__all__ = ["BENCH_PROTOCOL", "BENCH_SEEDS", "CELLS_PATH", "CELL_PROTOCOL", "CELL_SEEDS", "CURVE_PATH", "CURVE_PROTOCOL", "CURVE_SEEDS", "DEFAULT_PATH",
            "BenchTable", "TabularEvaluator", "build_file", "build_table", "load_table"]

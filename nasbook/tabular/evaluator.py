@@ -19,6 +19,9 @@ Two things keep the lookup honest:
   learning curves, so the trial at ``k`` of a run seen at ``j`` is what continuing it gives
   (``continued_from=j``, charged and timed for the ``k - j`` extra epochs only), exactly as
   the real :class:`~nasbook.evaluation.training.Evaluator` continues a training it keeps.
+* **A partial table** (a build still under way) answers the architectures it trained; any
+  other is a ``failed`` trial ("not trained in this partial table": it costs a budget slot and
+  no simulated time, like a network that failed to train), so a search never picks it.
 * **A simulated clock.** Each fresh lookup advances :attr:`TabularEvaluator.clock` by the
   training time recorded in the table. A trial's ``seconds`` is that recorded time and
   ``extras["simulated_clock"]`` the clock after it, so strategies can be compared at equal
@@ -33,7 +36,6 @@ import numpy as np
 import torch
 
 from nasbook.evaluation.base import BaseEvaluator, FidelityWork, Work
-from nasbook.tasks import make_task
 from nasbook.trial import Trial
 from nasbook.tabular.table import DEFAULT_PATH, BenchTable, load_table
 
@@ -45,7 +47,7 @@ class TabularEvaluator(BaseEvaluator):
         super().__init__(cache=True)  # a repeat in one search is a cache hit, as with training
         self.table = table if isinstance(table, BenchTable) else load_table(table or DEFAULT_PATH)
         self.space = self.table.space
-        self.task = make_task(self.table.task_name)  # DARTS trains its supernet on it
+        self.task = self.table.task  # DARTS trains its supernet on it (made once per table)
         self.protocol = self.table.protocol
         self.device = torch.device("cpu")
         self.clock = 0.0  # simulated seconds of training spent so far
@@ -69,7 +71,7 @@ class TabularEvaluator(BaseEvaluator):
         return self.space.validate(arch)
 
     def cache_key(self, arch: dict[str, Any], seed: int) -> Hashable:
-        return self.table.index(arch), seed
+        return self.space.index(arch), seed
 
     def compute(self, work: Work, should_stop: Callable[[], bool]) -> Iterator[Trial]:
         return (self.look_up(arch, seed) for arch, seed in work)
@@ -85,6 +87,11 @@ class TabularEvaluator(BaseEvaluator):
         """The recorded trial of ``arch`` for the training seed this search seed draws (stopped
         after ``epochs``, continued from ``start``); the simulated clock advances by the
         recorded training time of the epochs it trained."""
+        if not self.table.built[self.space.index(arch)]:
+            self.lookups += 1
+            return Trial(arch=dict(arch), val_loss=None, status="failed", reason="not trained in this partial table",
+                         seed=seed, epochs=epochs, continued_from=start,
+                         extras={"query_seed": seed, "simulated_clock": self.clock})
         j = self.seed_index(self.table.index(arch), seed)
         trial = self.table.trial(arch, j, epochs=epochs)
         if epochs is not None:

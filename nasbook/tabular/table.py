@@ -13,6 +13,10 @@ after every epoch) answers any epoch, as if training had stopped there:
     table.test_loss(arch, seed_index=0)         # held-out test loss after the last epoch
     table.mean_loss_at(5)                       # every architecture's epoch-5 score
 
+The cell table (``load_table(CELLS_PATH)``) trained one cell per isomorphism class; every cell
+of the space gets its class's row (``table.representative``: the row of each cell, in
+``space.index`` order; :meth:`BenchTable.isomorphic`), so it answers for all 15,625 cells.
+
 An architecture's *true* score is :attr:`BenchTable.mean_val_loss`: its final validation
 loss averaged over the training seeds that did not diverge (``inf`` if all diverged).
 Regret (how far a search's pick is from the best possible) is measured with it.
@@ -23,7 +27,7 @@ import functools
 import math
 import warnings
 from pathlib import Path
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 import numpy as np
 
@@ -33,8 +37,12 @@ from nasbook.trial import STATUSES, Trial
 from nasbook.validation import check_choice, check_int, fail
 from nasbook.tabular.build import load_arrays
 
+if TYPE_CHECKING:
+    from nasbook.tasks import Task
+
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "data" / "bench_synthetic.npz"
 CURVE_PATH = DEFAULT_PATH.with_name("bench_synthetic_default.npz")  # the learning-curve table
+CELLS_PATH = DEFAULT_PATH.with_name("bench_digits_cells.npz")  # the cell space on digits_images
 KINDS = ("val", "train", "test")  # which loss a curve lookup reads
 
 
@@ -52,6 +60,10 @@ class BenchTable:
     """The arrays of one built table plus the space, protocol and seeds it was built with."""
 
     def __init__(self, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> None:
+        self.rows = arrays  # as stored: one row per trained architecture (or isomorphism class)
+        self.representative = arrays.get("representative")  # each architecture's row (None: its own)
+        if self.representative is not None:  # every architecture reads its class's row
+            arrays = {k: v[self.representative] for k, v in arrays.items() if k != "representative"}
         self.arrays, self.meta = arrays, meta
         self.space = SearchSpace(meta["space"])
         p = meta["protocol"]
@@ -75,6 +87,14 @@ class BenchTable:
             raise fail("table path", str(path), "an existing file built by `nasbook bench build`")
         return cls(*load_arrays(str(path)))
 
+    @functools.cached_property
+    def task(self) -> "Task":
+        """The task the table was trained on, made once (every lookup evaluator on the table shares it:
+        making ``digits_images`` takes longer than a whole 100-evaluation search on the table)."""
+        from nasbook.tasks import make_task
+
+        return make_task(self.task_name)
+
     # -- facts about the whole space ----------------------------------------------------
     @property
     def size(self) -> int:
@@ -96,6 +116,11 @@ class BenchTable:
     @property
     def shape(self) -> tuple[int, ...]:
         return tuple(len(v) for v in self.space.choices.values())
+
+    def isomorphic(self, a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
+        """Whether two architectures share a row: the same isomorphism class (cell table), or equal."""
+        i, j = self.space.index(a), self.space.index(b)
+        return bool(i == j if self.representative is None else self.representative[i] == self.representative[j])
 
     def regret(self, arch: Mapping[str, Any]) -> float:
         """True score of ``arch`` minus the optimum (0 for the best architecture)."""
@@ -145,7 +170,8 @@ class BenchTable:
                      val_curve={str(c): float(v) for c, v in zip(checkpoints, val) if not math.isnan(v)},
                      params=int(a["params"][i]), seconds=float(a["seconds"][i, j]) * share,
                      steps=round(int(a["steps"][i, j]) * share), seed=self.seeds[j],
-                     extras={"latency": float(a["latency"][i]), "table_seed": self.seeds[j]})
+                     extras={"latency": float(a["latency"][i]), "table_seed": self.seeds[j],
+                             **({"flops": int(a["flops"][i])} if "flops" in a else {})})
 
     # -- learning curves: any recorded epoch ---------------------------------------------
     def curve(self, arch: Mapping[str, Any], seed_index: int = 0, kind: str = "val") -> np.ndarray:
@@ -230,7 +256,15 @@ class BenchTable:
         df["diverged_seeds"] = (self.arrays["status"] != 0).sum(axis=1)
         df["params"] = self.arrays["params"]
         df["latency"] = self.arrays["latency"]
-        df["seconds"] = self.arrays["seconds"].mean(axis=1)
+        if "flops" in self.arrays:
+            df["flops"] = self.arrays["flops"]
+        if self.representative is not None:
+            df["row"] = self.representative  # cells with the same row are isomorphic
+        seconds = self.arrays["seconds"]
+        with warnings.catch_warnings():  # a partial table: average the runs it trained
+            warnings.simplefilter("ignore", RuntimeWarning)
+            df["seconds"] = seconds.mean(axis=1) if self.complete else np.nanmean(
+                np.where(self.done_runs, seconds, np.nan), axis=1)
         return df[self.built]
 
 
