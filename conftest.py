@@ -8,7 +8,7 @@ notebooks at their full budgets.
 import os
 
 os.environ.setdefault("NASBOOK_FAST", "1")
-# The assignment notebook (09) runs with the reference solution swapped in for the student's
+# The assignment notebook (10) runs with the reference solution swapped in for the student's
 # skeleton (nasbook.assignments.solution_if_requested); set NASBOOK_SOLUTION=0 to run a
 # student's own notebook.
 os.environ.setdefault("NASBOOK_SOLUTION", "1")

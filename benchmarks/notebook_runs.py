@@ -43,7 +43,7 @@ print(text.strip().splitlines()[-1])
 
 def run_notebook(path: Path, fast: bool) -> dict[str, Any]:
     """Execute ``path`` in a fresh kernel: seconds, and peak RSS (MB) of the kernel and its children."""
-    # NASBOOK_SOLUTION=1: 09's student cells get the reference solution (as in the test suite),
+    # NASBOOK_SOLUTION=1: 10's student cells get the reference solution (as in the test suite),
     # so the hand-out runs top to bottom instead of stopping at "ask() is not written yet".
     env = {"NASBOOK_SOLUTION": "1", **os.environ, "NASBOOK_FAST": "1" if fast else "0", "MPLBACKEND": "Agg",
            "TQDM_DISABLE": "1",

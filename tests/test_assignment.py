@@ -305,13 +305,13 @@ def test_grading_from_the_shell(tmp_path, capsys):
 
 
 def test_the_notebook_hands_out_an_unfinished_skeleton_that_matches_the_solution(monkeypatch):
-    nb = json.loads((ROOT / "notebooks" / "09_assignment.ipynb").read_text())
+    nb = json.loads((ROOT / "notebooks" / "10_assignment.ipynb").read_text())
     code = ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code"]
     assert all(not c.get("outputs") and c.get("execution_count") is None
                for c in nb["cells"] if c["cell_type"] == "code")  # committed clean
     text = "".join("".join(c["source"]) for c in nb["cells"])
-    assert "colab.research.google.com/github/nasbook/nasbook/blob/main/notebooks/09_assignment.ipynb" in text
-    assert "mybinder.org/v2/gh/nasbook/nasbook/main?urlpath=lab/tree/notebooks/09_assignment.ipynb" in text
+    assert "colab.research.google.com/github/nasbook/nasbook/blob/main/notebooks/10_assignment.ipynb" in text
+    assert "mybinder.org/v2/gh/nasbook/nasbook/main?urlpath=lab/tree/notebooks/10_assignment.ipynb" in text
     assert 'if "google.colab" in sys.modules:' in code[0]
     assert "What did I just learn" in "".join(nb["cells"][-1]["source"])
     skeleton = next(c for c in code if "class MyStrategy" in c)

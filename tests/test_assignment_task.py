@@ -16,7 +16,7 @@ from nasbook.assignments import DEFAULT_OPPONENTS, Task, mistakes, solution_if_r
 from nasbook.assignments.__main__ import main
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-NOTEBOOK = ROOT / "notebooks" / "09_assignment.ipynb"
+NOTEBOOK = ROOT / "notebooks" / "10_assignment.ipynb"
 
 
 class RandomClone(nasbook.Strategy):

@@ -1,7 +1,7 @@
 """The assignment kit: students write a strategy, :func:`check_strategy` gives feedback.
 
 * :mod:`.examples`  – a worked example (simulated annealing), shown in docs/assignment.md;
-* :mod:`.solutions` – the reference solutions of notebooks/09_assignment.ipynb, swapped in
+* :mod:`.solutions` – the reference solutions of notebooks/10_assignment.ipynb, swapped in
   for CI by :func:`.switch.solution_if_requested`;
 * :mod:`.mistakes`  – common mistakes, each failing exactly one check (for teaching);
 * :mod:`.checker`   – ``check_strategy`` and its six checks (:mod:`.checks`), run under

@@ -1,4 +1,4 @@
-"""The reference solutions of notebooks/09_assignment.ipynb, kept out of the student's notebook.
+"""The reference solutions of notebooks/10_assignment.ipynb, kept out of the student's notebook.
 
 * ``MyStrategy`` – the hill climber with restarts (the notebook's first task);
 * ``BeatTheBaselines`` – a reference attempt at the open-ended graded task (:mod:`.task`); it

@@ -1,6 +1,6 @@
 """The switch that lets CI run the student notebook with the reference solution.
 
-Each student cell of notebooks/09_assignment.ipynb ends with a line like
+Each student cell of notebooks/10_assignment.ipynb ends with a line like
 
     MyStrategy = nasbook.assignments.solution_if_requested(MyStrategy)
 
