@@ -116,6 +116,7 @@ def test_warm_start_comparison_judges_paired_seeds():
                                 budget=10, candidates=20, top=5, at=(5, 10))
     assert out["warm"].shape == out["cold"].shape == (8, 10)
     assert out["seconds_per_evaluation"] == 1.0 and out["charged_evaluations"] == pytest.approx(20 * 0.02)
+    assert out["scoring_seconds"] == pytest.approx(20 * 0.02)
     assert np.isinf(out["warm"][:, 0]).all()  # the first unit went to scoring
     assert [v.outcome for v in out["verdicts"]][1] in (stats.FOR, stats.INCONCLUSIVE)
     assert (out["warm"][:, -1] <= out["cold"][:, -1]).mean() >= 0.5
@@ -166,3 +167,15 @@ def test_the_shipped_scores_cover_every_unique_cell_and_match_a_recomputation():
             live, _ = timed_scores(scores.archs[i], task, 2, SEEDED + BASELINES)
             assert scores.of(scores.archs[i], "naswot", 2) == np.float32(live["naswot"])
             assert scores.column("flops")[i] == live["flops"]
+
+
+def test_a_constant_score_orders_nothing():
+    truth = np.array([0.3, 0.1, 0.2, 0.4])
+    assert correlation(np.ones(4), truth) == correlation(np.ones(4), truth, "kendall") == 0.0
+    gap = difference_interval(-truth, np.ones(4), truth, resamples=99)
+    assert gap.estimate == 1.0 and gap.low <= 1.0
+
+
+def test_a_truth_of_the_wrong_length_is_refused():
+    with pytest.raises(NasbookError, match="truth"):
+        correlation_rows(fake_scores(np.zeros(64)), np.zeros(10))

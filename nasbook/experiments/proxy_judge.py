@@ -9,7 +9,9 @@ the cells works, which is how the tests use it). Four rules keep the judgement h
 * **Rank correlation, both kinds.** Spearman's rho and Kendall's tau (:mod:`scipy.stats`)
   between the proxy (higher = predicted better) and minus the loss, so +1 is a perfect proxy.
   A proxy of ``-inf`` (NASWOT on a cell that cannot tell images apart) ranks last; so does a
-  cell whose every training diverged (loss ``inf``). Cells the table has not trained are left out.
+  cell whose every training diverged (loss ``inf``). Cells the table has not trained are left out;
+  a score that is the same for every cell (params on a subspace of parameter-free cells) orders
+  nothing, and its correlation is 0 (scipy says NaN).
 * **The whole space and its top.** Over all cells a proxy gets credit for telling terrible
   cells (all ``none``) from decent ones, which is easy; a search needs the *best* ones ranked
   right, so every correlation is also computed within the best 10 % of cells by true loss.
@@ -82,6 +84,8 @@ def correlation(proxy: np.ndarray, truth: np.ndarray, method: str = "spearman") 
     if keep.sum() < 3:
         return float("nan")
     x, y = sstats.rankdata(proxy[keep]), sstats.rankdata(-truth[keep])  # inf ranks last, -inf first
+    if np.all(x == x[0]) or np.all(y == y[0]):
+        return 0.0  # a constant score orders nothing (scipy would say NaN)
     result = sstats.spearmanr(x, y) if method == "spearman" else sstats.kendalltau(x, y)
     return float(result.statistic)
 
@@ -94,9 +98,10 @@ def correlation_rows(scores: ProxyScores, truth: np.ndarray, top_fraction: float
     Only cells with scores (``scores.done``) and a truth (not NaN) take part."""
     import pandas as pd
 
-    truth = np.where(scores.done, np.asarray(truth, dtype=float), np.nan)
-    if len(truth) != len(scores.done):
-        raise fail("truth", f"{len(truth)} values", f"one per cell of the scores ({len(scores.done)})")
+    truth = np.asarray(truth, dtype=float)
+    if truth.shape != scores.done.shape:
+        raise fail("truth", f"{truth.size} values", f"one per cell of the scores ({len(scores.done)})")
+    truth = np.where(scores.done, truth, np.nan)
     masks = {"all": ~np.isnan(truth), "top": top_mask(truth, top_fraction)}
     rows = []
     for scope, method in [(s, m) for s in SCOPES for m in METHODS]:
@@ -115,8 +120,7 @@ def judgement(rows: "pd.DataFrame", level: float = 0.95) -> "pd.DataFrame":
     """Mean and t interval over proxy seeds of every column of :func:`correlation_rows`, per
     (proxy, scope, method); a proxy beats a baseline when its ``minus_...`` interval is above 0."""
     rows = rows.assign(key=rows["proxy"] + " " + rows["scope"] + " " + rows["method"])
-    summary = over_seeds(rows.drop(columns=["proxy", "scope", "method", "cells"]), by="key", level=level)
-    return summary
+    return over_seeds(rows.drop(columns=["proxy", "scope", "method", "cells"]), by="key", level=level)
 
 
 def difference_interval(a: np.ndarray, b: np.ndarray, truth: np.ndarray, level: float = 0.95,
@@ -141,10 +145,10 @@ def difference_interval(a: np.ndarray, b: np.ndarray, truth: np.ndarray, level: 
 
 
 def pearson(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Pearson's r along the last axis (NaN where one side is constant)."""
+    """Pearson's r along the last axis (0 where one side is constant, as in :func:`correlation`)."""
     x, y = x - x.mean(-1, keepdims=True), y - y.mean(-1, keepdims=True)
-    with np.errstate(all="ignore"):
-        return (x * y).sum(-1) / np.sqrt((x * x).sum(-1) * (y * y).sum(-1))
+    norm = np.sqrt((x * x).sum(-1) * (y * y).sum(-1))
+    return np.divide((x * y).sum(-1), norm, out=np.zeros_like(norm), where=norm > 0)
 
 
 def best_proxy(rows: "pd.DataFrame", scope: str = "all", method: str = "spearman") -> str:
@@ -186,9 +190,10 @@ def warm_start_comparison(table: "BenchTable", scorer: Any, strategy: str = "evo
                           at: Sequence[int] = (10, 25, 50), **params: Any) -> dict[str, Any]:
     """``strategy`` warm-started by ``scorer`` against ``strategy`` alone, ``seeds`` paired seeds.
 
-    Returns the regret curves (``"warm"``, ``"cold"``: seeds × budget), the scorer's charge in
-    evaluation-equivalents and seconds, and ``"verdicts"``: at each budget in ``at``, the claim
-    "warm start reaches a lower regret" judged by :func:`nasbook.experiments.stats.judge`.
+    Returns the regret curves (``"warm"``, ``"cold"``: seeds × budget), what scoring cost
+    (``"scoring_seconds"``; ``"charged_evaluations"`` at ``"seconds_per_evaluation"``) and
+    ``"verdicts"``: at each budget in ``at``, the claim "warm start reaches a lower regret",
+    judged by :func:`nasbook.experiments.stats.judge`.
     ``params`` go to the strategy's constructor (e.g. ``population_size=10``).
     """
     from nasbook.strategies import make_strategy
@@ -200,10 +205,9 @@ def warm_start_comparison(table: "BenchTable", scorer: Any, strategy: str = "evo
     runs = [WarmStart(strategy=make_strategy(strategy, **params), scorer=scorer, candidates=candidates, top=top)
             for _ in range(seeds)]
     warm = np.array([search_regret(run, table, budget, s) for s, run in enumerate(runs)])
-    per_evaluation = runs[0].evaluation_seconds()  # what one training costs, in seconds
     claims = {f"warm {strategy} has lower regret than {strategy} after {n} evaluations": (warm[:, n - 1], cold[:, n - 1])
               for n in at}
     return {"warm": warm, "cold": cold, "verdicts": stats.judge(claims),
-            "scoring_seconds": candidates * float(scorer.seconds),
-            "seconds_per_evaluation": per_evaluation,
-            "charged_evaluations": candidates * float(scorer.seconds) / per_evaluation}
+            "scoring_seconds": float(np.mean([run.scoring_seconds for run in runs])),
+            "seconds_per_evaluation": runs[0].evaluation_seconds(),  # what one training costs
+            "charged_evaluations": float(np.mean([run.charged for run in runs]))}

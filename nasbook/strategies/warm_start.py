@@ -82,6 +82,7 @@ class WarmStart(Strategy):
         self.name = f"warm {self.inner.name}"
         self.picks: list[Arch] = []
         self.warm_pending = False
+        self.scoring_seconds = self.charged = 0.0
 
     def prepare(self) -> Cost:
         """Score the candidates, keep the ``top`` best; return what scoring cost."""
@@ -99,8 +100,9 @@ class WarmStart(Strategy):
         order = np.argsort(-scores, kind="stable")
         self.picks = [archs[int(i)] for i in order[: self.top]]
         self.warm_pending = True
-        seconds = len(archs) * float(self.scorer.seconds)
-        return Cost(cost.evaluations + seconds / self.evaluation_seconds(), cost.steps)
+        self.scoring_seconds = len(archs) * float(self.scorer.seconds)  # what scoring them cost
+        self.charged = self.scoring_seconds / self.evaluation_seconds()  # ... in evaluation-equivalents
+        return Cost(cost.evaluations + self.charged, cost.steps)
 
     def evaluation_seconds(self) -> float:
         if self.seconds_per_evaluation is not None:
