@@ -14,7 +14,8 @@ The proxy scores are the shipped cache (:mod:`nasbook.experiments.proxy_scores`)
 
 It prints the correlations (mean and 95 % t interval over the proxy seeds, the whole set and
 its top 10 %), each proxy's paired bootstrap difference with params and FLOPs, and, with a
-table, the warm-start verdicts (:func:`nasbook.experiments.proxy_judge.warm_start_comparison`).
+complete table, the warm-start verdicts (:func:`nasbook.experiments.proxy_judge.warm_start_comparison`)
+for the best proxy and for params (the free baseline), and the two warm starts against each other.
 """
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from nasbook.evaluation.protocols import Protocol  # noqa: E402
 from nasbook.evaluation.training import Evaluator  # noqa: E402
-from nasbook.experiments import proxy_judge as pj  # noqa: E402
+from nasbook.experiments import proxy_judge as pj, stats  # noqa: E402
 from nasbook.experiments.proxy_scores import BASELINES, SEEDED, load_scores  # noqa: E402
 from nasbook.spaces.cell import CELL_FAMILY, EDGE_KEYS, cell_expression, cell_label  # noqa: E402
 
@@ -138,17 +139,23 @@ def main() -> None:
         if args.subspace:
             table = subspace_table(args.subspace.split(","), losses)
     rows = report(scores, truth)
-    if table is not None:
+    if table is not None and not table.built.all():
+        print(f"no warm start: the table has trained {int(table.built.sum())} of {table.size} cells, a search needs all")
+    elif table is not None:
         proxy = pj.best_proxy(rows, scope="all")
-        scorer = pj.CachedProxy(scores, proxy)
+        at = sorted({n for n in (10, 25, args.budget) if n <= args.budget})
         for strategy in ("evolution", "random", "local"):
-            out = pj.warm_start_comparison(table, scorer, strategy, seeds=args.seeds, budget=args.budget,
-                                           at=sorted({n for n in (10, 25, args.budget) if n <= args.budget}))
-            print(f"warm start with {proxy} ({out['scoring_seconds']:.2f} s of scoring = "
-                  f"{out['charged_evaluations']:.3f} evaluations at {out['seconds_per_evaluation']:.2f} s each):")
-            for verdict in out["verdicts"]:
+            out = {name: pj.warm_start_comparison(table, pj.CachedProxy(scores, name), strategy, seeds=args.seeds,
+                                                  budget=args.budget, at=at) for name in (proxy, "params")}
+            for name, o in out.items():
+                print(f"warm start with {name} ({o['scoring_seconds']:.2f} s of scoring = "
+                      f"{o['charged_evaluations']:.3f} evaluations at {o['seconds_per_evaluation']:.2f} s each):")
+                for verdict in o["verdicts"]:
+                    print("  ", verdict)
+            versus = {f"{strategy} warm-started by {proxy} has lower regret than by params after {n}":
+                      (out[proxy]["warm"][:, n - 1], out["params"]["warm"][:, n - 1]) for n in at}
+            for verdict in stats.judge(versus):
                 print("  ", verdict)
-
 
 if __name__ == "__main__":
     main()
