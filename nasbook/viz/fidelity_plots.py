@@ -18,6 +18,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.ticker import MaxNLocator
 
 from nasbook.viz.common import _axes, trace_entries
 
@@ -147,6 +148,7 @@ def plot_survivors(trace: Any, bracket: int = 0, truth: Callable[[Mapping[str, A
     ax.set_xticks([e["rung"] for e in entries], [f"{e['epochs']} ep\n({len(e['trials'])})" for e in entries])
     ax.set_xlim(-0.5, len(entries) - 0.5)
     ax.set_ylim(len(first) - 0.5, -0.5)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_ylabel("candidates, " + ("best true score at the top" if truth else "best first-rung score at the top"))
     ax.set_xlabel("rung: epochs (architectures trained)")
     ax.set_title(f"bracket {bracket}: who survives", fontsize=10)

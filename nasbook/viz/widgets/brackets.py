@@ -53,7 +53,7 @@ class BracketExplorer:
         self.result: SearchResult | None = None
         style = {"description_width": "110px"}
         self.eta = W.IntSlider(value=eta, min=2, max=6, description="η (keep 1/η)", continuous_update=False, style=style)
-        self.min_epochs = W.SelectionSlider(options=lowest, value=min_epochs, description="minimum epochs",
+        self.min_epochs = W.SelectionSlider(options=lowest, value=min_epochs, description="min. epochs",
                                             continuous_update=False, style=style)
         self.seed = W.IntSlider(value=seed, min=0, max=20, description="seed", continuous_update=False, style=style)
         self.strategy = W.ToggleButtons(options=list(BRACKET_STRATEGIES), value=strategy, description="strategy")
