@@ -48,6 +48,11 @@ WIDGETS = [
      "evolution = EvolutionExplorer(budget=30, seeds=2)\n"
      "evolution.widget",
      "median regret after 30 evaluations"),
+    ("brackets",  # notebook 06: η and minimum epochs on the learning-curve table
+     "from nasbook.viz.widgets import BracketExplorer\n"
+     "brackets = BracketExplorer(budget=10)\n"
+     "brackets.widget",
+     "Successive halving on the learning-curve table"),
 ]
 
 SETUP = "from nasbook.notebook import setup_notebook\ndevice = setup_notebook(seed=0)"

@@ -158,3 +158,22 @@ def test_supernet_rankings_one_row_per_seed_and_budget():
     assert rows["top1_overlap"].isin([0.0, 1.0]).all()
     with pytest.raises(NasbookError, match="reference_scores"):
         supernet_rankings(space, reference[:1], steps=[2], seeds=[0], device="cpu")
+
+
+def test_table_fidelities_on_a_partial_table_chosen_epochs_and_intervals():
+    rng = np.random.default_rng(1)
+    space = {"num_hidden_layers": [1, 2, 3], "hidden_layer_size": [8, 16, 32, 64], "activation_function": ["ReLU"],
+             "learning_rate": [0.1, 0.01, 0.001, 0.0001], "optimizer": ["Adam"], "dropout_rate": [0.0]}
+    curve = np.arange(48.0)[:, None, None] + rng.normal(0, 3.0, (48, 3, 4))
+    table = fake_table(curve, space=space)
+    table.done_runs = table.done_runs.copy()
+    table.done_runs[:, 2] = False  # a third seed not trained yet: skipped
+    table.done_runs[0, 1] = False  # architecture 0 has no truth for proxy seed 0, no proxy for seed 1
+    table.val_loss = np.where(table.done_runs, table.val_loss, np.nan)
+    rows = table_fidelities(table, top_fraction=0.5, ks=(2,), epochs=[2, 10], resamples=99)
+    assert list(rows["seed"]) == [0, 0, 1, 1] and list(rows["epochs"]) == [2, 10, 2, 10]
+    for _, row in rows.iterrows():
+        assert row["spearman_low"] <= row["spearman"] <= row["spearman_high"]
+        assert row["spearman_top_low"] <= row["spearman_top"] <= row["spearman_top_high"]
+    with pytest.raises(NasbookError, match="epoch"):
+        table_fidelities(table, epochs=[3])

@@ -138,3 +138,21 @@ def test_inf_means_never_finished_and_ranks_worst():
         stats.compare([1.0, float("nan")], [1.0, 2.0])
     with pytest.raises(NasbookError, match="as many values"):
         stats.paired_test([1.0, 2.0], [1.0])
+
+
+def test_rank_correlation_interval_is_spearman_with_a_seeded_bootstrap():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=300)
+    y = x + rng.normal(size=300)
+    y[:5] = np.inf  # failures have no rank: dropped, as in proxies.rank_correlation
+    ci = stats.rank_correlation_interval(x, y, resamples=199, seed=1)
+    assert ci.estimate == pytest.approx(sp.spearmanr(x[5:], y[5:])[0])
+    assert ci.low < ci.estimate < ci.high and ci.high - ci.low < 0.3
+    assert ci == stats.rank_correlation_interval(x, y, resamples=199, seed=1)  # seeded
+    same = stats.rank_correlation_interval(x, x, resamples=50)
+    assert same.low == same.high == pytest.approx(1.0)
+    assert math.isnan(stats.rank_correlation_interval([1.0, 2.0], [1.0, 2.0]).estimate)
+    with pytest.raises(NasbookError, match="resamples"):
+        stats.rank_correlation_interval(x, y, resamples=1)
+    with pytest.raises(NasbookError, match="one per item"):
+        stats.rank_correlation_interval(x, y[:10])

@@ -168,32 +168,49 @@ def held_out_truth(table: "BenchTable", seed_index: int) -> np.ndarray:
     return np.where(runs > 0, mean, np.inf)
 
 
-def table_fidelities(table: "BenchTable", top_fraction: float = 0.1, ks: Sequence[int] = (20, 100)) -> "Any":
+def table_fidelities(table: "BenchTable", top_fraction: float = 0.1, ks: Sequence[int] = (20, 100),
+                     epochs: "Sequence[int] | None" = None, resamples: int = 0, level: float = 0.95) -> "Any":
     """How well stopping after each recorded checkpoint ranks the whole table, once per proxy seed.
 
-    For each training seed ``j`` of the table and each checkpoint (epochs), the proxy is seed
-    ``j``'s validation loss at that checkpoint and the truth is :func:`held_out_truth` (the
-    other seeds' mean final loss). One row per (seed, epochs) with ``spearman`` and ``kendall``
-    over the whole table, ``spearman_top`` within the best ``top_fraction`` of the truth, and
-    ``top{k}_overlap`` for each ``k`` in ``ks``. Only built (``done``) architectures count;
-    a diverged proxy run ranks last in the overlaps and is left out of the correlations.
+    For each training seed ``j`` of the table and each checkpoint in ``epochs`` (default: all
+    the table recorded), the proxy is seed ``j``'s validation loss after that many epochs and
+    the truth is :func:`held_out_truth` (the *other* seeds' mean final loss). One row per
+    (seed, epochs) with ``spearman`` and ``kendall`` over the whole table, ``spearman_top``
+    within the best ``top_fraction`` of the truth, and ``top{k}_overlap`` for each ``k`` in
+    ``ks``. With ``resamples`` > 0 each Spearman also gets a bootstrap interval over the
+    architectures (``spearman_low``/``_high``, ``spearman_top_low``/``_high``; see
+    :func:`nasbook.experiments.stats.rank_correlation_interval`). Only architectures whose
+    proxy run and at least one truth run the table trained count (a partial table measures
+    what it has); a diverged proxy run ranks last in the overlaps and is left out of the
+    correlations.
     """
     import pandas as pd
 
+    from nasbook.experiments.stats import rank_correlation_interval
+
     top_fraction = check_float("top_fraction", top_fraction, 0.0, 1.0)
     ks = [check_int("k", k, minimum=1) for k in ks]
-    done = table.arrays["done"]
+    epochs = list(table.protocol.checkpoints) if epochs is None else [table.check_epoch(e) for e in epochs]
+    resamples = check_int("resamples", resamples, minimum=0)
     rows = []
     for j in range(len(table.seeds)):
+        done = table.done_runs[:, j] & np.delete(table.done_runs, j, axis=1).any(axis=1)
+        if not done.any():  # a seed a partial table has not trained yet
+            continue
         truth = held_out_truth(table, j)[done]
         n_top = max(3, math.ceil(top_fraction * np.isfinite(truth).sum()))
         top = np.argsort(truth, kind="stable")[:n_top]
-        for c, epochs in enumerate(table.protocol.checkpoints):
+        for epoch in epochs:
+            c = table.protocol.checkpoints.index(epoch)
             proxy = np.nan_to_num(table.arrays["val_curve"][done, j, c], nan=np.inf)
-            row = {"seed": table.seeds[j], "epochs": epochs,
+            row = {"seed": table.seeds[j], "epochs": epoch,
                    "spearman": rank_correlation(proxy, truth),
                    "kendall": rank_correlation(proxy, truth, "kendall"),
                    "spearman_top": rank_correlation(proxy[top], truth[top])}
+            if resamples:
+                for name, rows_of in (("spearman", slice(None)), ("spearman_top", top)):
+                    ci = rank_correlation_interval(proxy[rows_of], truth[rows_of], level, seed=j, resamples=resamples)
+                    row.update({f"{name}_low": ci.low, f"{name}_high": ci.high})
             row.update({f"top{k}_overlap": top_k_overlap(proxy, truth, k) for k in ks})
             rows.append(row)
     return pd.DataFrame(rows)

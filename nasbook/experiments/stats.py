@@ -10,6 +10,8 @@ seed). This module turns such pairs into a judgement a scientist would sign:
   method**; the BCa method needs a jackknife estimate, and the jackknife is inconsistent for
   the median, so its "correction" is not justified here) of a median, of the median paired
   difference and of the ratio of two medians (pairs resampled together);
+* :func:`rank_correlation_interval`: Spearman's rho of paired scores (a proxy against the
+  truth) with a bootstrap interval over the items, resampled in pairs;
 * :func:`holm`: Holm's step-down adjustment of p-values across a set of claims (scipy has no
   Holm: ``scipy.stats.false_discovery_control`` does Benjamini-Hochberg/-Yekutieli only, which
   control the false discovery rate, not the family-wise error; so it is the few lines below);
@@ -48,7 +50,7 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-from nasbook.validation import fail
+from nasbook.validation import check_int, fail
 
 FOR, AGAINST, INCONCLUSIVE = "FOR", "AGAINST", "INCONCLUSIVE"
 MIN_PAIRS = 6  # fewer non-tied pairs: Wilcoxon's two-sided exact p cannot drop below 0.05
@@ -162,12 +164,14 @@ def paired_test(a: Any, b: Any) -> PairedTest:
 
 
 def _bootstrap(data: tuple[np.ndarray, ...], statistic: Callable[..., Any], estimate: float,
-               level: float, seed: int, paired: bool) -> Interval:
+               level: float, seed: int, paired: bool, resamples: int = N_RESAMPLES,
+               batch: int | None = None) -> Interval:
     if all(np.all(s == s[0]) for s in data):  # nothing varies: every resample gives the estimate
         return Interval(estimate, estimate, estimate, level)
     with np.errstate(all="ignore"):
-        res = stats.bootstrap(data, statistic, n_resamples=N_RESAMPLES, confidence_level=level,
-                              method=METHOD, paired=paired, vectorized=True, rng=np.random.default_rng(seed))
+        res = stats.bootstrap(data, statistic, n_resamples=resamples, confidence_level=level,
+                              method=METHOD, paired=paired, vectorized=True, batch=batch,
+                              rng=np.random.default_rng(seed))
     ci = res.confidence_interval
     return Interval(estimate, float(ci.low), float(ci.high), level)
 
@@ -205,6 +209,38 @@ def ratio_interval(a: Any, b: Any, level: float = 0.95, seed: int = 0) -> Interv
         nan = float("nan")
         return Interval(nan, nan, nan, level)
     return _bootstrap((x, y), _ratio, estimate, level, seed, paired=True)
+
+
+def _spearman(x: np.ndarray, y: np.ndarray, axis: int = -1) -> np.ndarray:
+    """Spearman's rho along ``axis``: the Pearson correlation of the ranks (ties share a rank)."""
+    rx, ry = stats.rankdata(x, axis=axis), stats.rankdata(y, axis=axis)
+    rx = rx - rx.mean(axis=axis, keepdims=True)
+    ry = ry - ry.mean(axis=axis, keepdims=True)
+    return (rx * ry).sum(axis=axis) / np.sqrt((rx ** 2).sum(axis=axis) * (ry ** 2).sum(axis=axis))
+
+
+def rank_correlation_interval(x: Any, y: Any, level: float = 0.95, seed: int = 0,
+                              resamples: int = 999) -> Interval:
+    """Spearman's rho between paired scores ``x`` and ``y`` (one pair per item, e.g. a proxy's
+    and the truth's score of each architecture), with a seeded bootstrap (percentile) interval:
+    the items are resampled in pairs, so it says how much the correlation depends on *which*
+    items were measured. Pairs where either score is not finite are dropped (a failure has no
+    rank among the successes); fewer than 3 left give NaN. ``resamples`` is smaller than the
+    seed comparisons' 9999: an item set is large (thousands), and each resample ranks it anew.
+    """
+    resamples = check_int("resamples", resamples, 2, 1_000_000)
+    x, y = np.asarray(x, dtype=float).ravel(), np.asarray(y, dtype=float).ravel()
+    if x.size != y.size:
+        raise fail("y", f"{y.size} scores", f"one per item of x ({x.size})")
+    keep = np.isfinite(x) & np.isfinite(y)
+    x, y = x[keep], y[keep]
+    if x.size < 3:
+        nan = float("nan")
+        return Interval(nan, nan, nan, level)
+    with np.errstate(all="ignore"):
+        estimate = float(_spearman(x, y))
+    return _bootstrap((x, y), _spearman, estimate, level, seed, paired=True, resamples=resamples,
+                      batch=100)  # 100 resamples of thousands of items at a time: bounded memory
 
 
 def holm(pvalues: Sequence[float]) -> np.ndarray:
