@@ -67,9 +67,11 @@ def toy_benchmark(space: Any = None) -> Benchmark:
 
 
 def table_benchmark(path: "str | Path | None" = None) -> Benchmark | None:
-    """The learning-curve table (default: ``nasbook.tabular.CURVE_PATH``), or None when it is
-    not installed or not built far enough: regret needs every architecture's true score, so
-    every architecture must have been trained with at least :data:`MIN_SEEDS` seeds.
+    """The learning-curve table (default: ``nasbook.tabular.CURVE_PATH``; another table's
+    ``path``, e.g. the seed-protocol table's ``DEFAULT_PATH``, gives a benchmark named after its
+    file), or None when it is not installed or not built far enough: regret needs every
+    architecture's true score, so every architecture must have been trained with at least
+    :data:`MIN_SEEDS` seeds.
 
     Each search gets a fresh :class:`~nasbook.tabular.TabularEvaluator` (its own cache and
     simulated clock); regret is measured like the showdown's: the true (seed-averaged)
@@ -82,7 +84,8 @@ def table_benchmark(path: "str | Path | None" = None) -> Benchmark | None:
         return None
     if table.done_runs.sum(axis=1).min() < MIN_SEEDS:
         return None
-    return Benchmark("table", table.space, lambda: TabularEvaluator(table), table.optimum, table.regret)
+    name = "table" if path is None else Path(path).stem
+    return Benchmark(name, table.space, lambda: TabularEvaluator(table), table.optimum, table.regret)
 
 
 def make_benchmark(benchmark: "Benchmark | str | None" = None) -> Benchmark:
