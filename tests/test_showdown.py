@@ -227,3 +227,15 @@ def test_against_judges_every_strategy_against_a_baseline_at_a_budget(table):
     assert against(out, "random")["local"].claim.endswith("at 12")
     with pytest.raises(NasbookError, match="baseline"):
         against(out, "nope")
+
+
+def test_against_alone_is_each_pair_by_itself(table):
+    from nasbook.experiments.showdown import against
+    from nasbook.experiments.stats import compare
+
+    out = showdown(["random", "local", "evolution"], seeds=8, budget=12, table=table, checkpoints=(12,))
+    alone = against(out, "random", holm=False)
+    for name, v in alone.items():
+        assert v == compare(out["curves"][name][:, -1], out["curves"]["random"][:, -1],
+                            f"{name} has lower regret than random at 12")
+        assert v.p == v.p_adjusted

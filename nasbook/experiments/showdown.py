@@ -40,7 +40,7 @@ import numpy as np
 import torch
 
 from nasbook.experiments.anytime import regret_by_compute
-from nasbook.experiments.stats import Verdict, judge
+from nasbook.experiments.stats import Verdict, compare, judge
 from nasbook.loop.result import SearchResult
 from nasbook.loop.outer import search
 from nasbook.strategies import STRATEGIES, check_mode, make_strategy
@@ -231,12 +231,15 @@ def showdown(names: Iterable[str] = SHOWDOWN, seeds: int = 30, budget: int = 100
     return out
 
 
-def against(out: dict[str, Any], baseline: str, at: int | None = None, alpha: float = 0.05) -> dict[str, Verdict]:
+def against(out: dict[str, Any], baseline: str, at: int | None = None, alpha: float = 0.05,
+            holm: bool = True) -> dict[str, Verdict]:
     """Each strategy of a showdown ``out`` against ``baseline``, seed by seed, at ``at``
     evaluation-equivalents (default: the full budget): the claim "its regret is lower than
     ``baseline``'s", judged by :func:`nasbook.experiments.stats.judge` (Wilcoxon, bootstrap
-    interval of the median difference, Holm across all the strategies compared). Seeds where
-    either did not run (DARTS without a recording: NaN) are left out of that pair."""
+    interval of the median difference, Holm across all the strategies compared; with
+    ``holm=False`` each pair alone, :func:`~nasbook.experiments.stats.compare`, as if it were
+    the only comparison planned). Seeds where either did not run (DARTS without a
+    recording: NaN) are left out of that pair."""
     at = out["budget"] if at is None else check_int("at", at, 1, out["budget"])
     if baseline not in out["curves"]:
         raise fail("baseline", baseline, f"a strategy of this showdown: one of {sorted(out['curves'])}")
@@ -248,6 +251,8 @@ def against(out: dict[str, Any], baseline: str, at: int | None = None, alpha: fl
         if name != baseline and keep.any():
             pairs[name] = (mine[keep], base[keep])
     claims = {f"{name} has lower regret than {baseline} at {at}": ab for name, ab in pairs.items()}
+    if not holm:
+        return {name: compare(*ab, claim, alpha=alpha) for name, (claim, ab) in zip(pairs, claims.items())}
     return dict(zip(pairs, judge(claims, alpha=alpha))) if claims else {}
 
 
