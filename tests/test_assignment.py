@@ -458,7 +458,7 @@ def test_the_checkers_table_is_the_learning_curve_table_with_two_seeds_everywher
 
     assert MIN_SEEDS == 2
     bench = table_benchmark(curve_table_file(tmp_path / "curve.npz"))
-    assert bench.name == "table" and bench.make_evaluator().fidelities() == tuple(range(1, 21))
+    assert bench.name == "curve" and bench.make_evaluator().fidelities() == tuple(range(1, 21))  # named after its file
     assert table_benchmark(curve_table_file(tmp_path / "thin.npz", seeds_trained=1)) is None  # not built far enough
     assert table_benchmark(tmp_path / "missing.npz") is None
 
@@ -471,7 +471,7 @@ def test_check_strategy_grades_a_multi_fidelity_strategy_on_the_curve_table(tmp_
     assert all(report[c].status == "pass" for c in ("interface", "proposals", "budget", "failures", "determinism")), \
         str(report)
     perf = report["performance"].numbers
-    assert perf["benchmark"] == "table" and perf["budget"] == 20 and len(perf["regrets"]) == 8
+    assert perf["benchmark"] == "curve" and perf["budget"] == 20 and len(perf["regrets"]) == 8
     assert perf["median_regret"] <= perf["random_median_regret"]
 
 
