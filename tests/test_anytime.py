@@ -70,3 +70,18 @@ def test_plot_regret_draws_a_multi_fidelity_search_against_compute():
     assert drawn.get_xlabel() == "evaluation-equivalents"
     with pytest.raises(nasbook.NasbookError, match="x"):
         plots.plot_regret(np.ones((2, 3)), x="trials")
+
+
+def test_time_to_reach_is_when_the_pick_first_scores_the_target():
+    from nasbook.experiments.anytime import time_to_reach
+
+    trials = [trial("a", 0.5, 1), trial("b", 0.1, 1), trial("b", 0.3, 10, start=1), trial("c", 0.2, 10)]
+    for seconds, t in zip([1.0, 2.0, 4.0, 8.0], trials):
+        t.elapsed = seconds
+    searched = result(trials)
+    assert time_to_reach(searched, 0.5) == 1.0
+    assert time_to_reach(searched, 0.1) == 2.0  # the 1-epoch 0.1 was the pick then (what stopping returns)
+    assert time_to_reach(searched, 0.05) is None
+    # only full trainings: the full 0.3 at 4 s, then the full 0.2 at 8 s
+    assert time_to_reach(searched, 0.3, full=True) == 4.0 and time_to_reach(searched, 0.2, full=True) == 8.0
+    assert time_to_reach(searched, 0.1, full=True) is None

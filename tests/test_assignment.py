@@ -429,3 +429,55 @@ def test_a_model_based_strategy_passes_on_merit_under_the_default_time_limit():
 def test_too_few_seeds_say_so():
     perf = check(MyStrategy, seeds=3, budget=30)["performance"]
     assert perf.numbers["verdict"].startswith("about as good") and "run more seeds" in perf.message
+
+
+def curve_table_file(path, seeds_trained=2):
+    """A made-up learning-curve table (the default protocol, every epoch 1..20) of a 36-architecture
+    space, saved to ``path``; the last architecture has only ``seeds_trained`` seeds trained."""
+    import numpy as np
+
+    from nasbook.tabular import CURVE_PROTOCOL
+    from nasbook.tabular.build import empty_arrays, metadata, save_table
+
+    space = SearchSpace({"num_hidden_layers": [1, 2, 3], "hidden_layer_size": [8, 16, 32, 64],
+                         "learning_rate": [0.1, 0.01, 0.001]})
+    arrays = empty_arrays(space.size, (0, 1, 2), CURVE_PROTOCOL, test=True)
+    codes = np.array([space.encode(arch) for arch in space.enumerate()], dtype=float)
+    base = 0.05 + 0.02 * ((codes - [1, 2, 1]) ** 2).sum(axis=1)
+    noise = 0.001 * np.random.default_rng(0).random((space.size, 3, 1))
+    arrays["val_curve"][:] = base[:, None, None] + noise + 0.3 / np.arange(1, 21)
+    arrays["test_curve"][:], arrays["train_curve"][:] = arrays["val_curve"], arrays["val_curve"]
+    arrays["seconds"][:], arrays["steps"][:], arrays["done"][:] = 1.0, 260, True
+    arrays["done"][-1, seeds_trained:] = False
+    save_table(str(path), arrays, metadata(space, "synthetic", CURVE_PROTOCOL, (0, 1, 2)))
+    return path
+
+
+def test_the_checkers_table_is_the_learning_curve_table_with_two_seeds_everywhere(tmp_path):
+    from nasbook.assignments.testbed import MIN_SEEDS
+
+    assert MIN_SEEDS == 2
+    bench = table_benchmark(curve_table_file(tmp_path / "curve.npz"))
+    assert bench.name == "curve" and bench.make_evaluator().fidelities() == tuple(range(1, 21))  # named after its file
+    assert table_benchmark(curve_table_file(tmp_path / "thin.npz", seeds_trained=1)) is None  # not built far enough
+    assert table_benchmark(tmp_path / "missing.npz") is None
+
+
+@pytest.mark.parametrize("name", ["hyperband", "sh"])
+def test_check_strategy_grades_a_multi_fidelity_strategy_on_the_curve_table(tmp_path, name):
+    bench = table_benchmark(curve_table_file(tmp_path / "curve.npz"))
+    cls = nasbook.STRATEGIES[name]
+    report = check(cls, benchmark=bench, seeds=8, budget=20)
+    assert all(report[c].status == "pass" for c in ("interface", "proposals", "budget", "failures", "determinism")), \
+        str(report)
+    perf = report["performance"].numbers
+    assert perf["benchmark"] == "curve" and perf["budget"] == 20 and len(perf["regrets"]) == 8
+    assert perf["median_regret"] <= perf["random_median_regret"]
+
+
+def test_check_strategy_grades_hyperband_on_the_shipped_curve_table():
+    bench = table_benchmark()
+    if bench is None:
+        pytest.skip("the learning-curve table is not built far enough (every architecture with 2 seeds)")
+    report = check(nasbook.strategies.Hyperband, benchmark="table", seeds=6, budget=20)
+    assert report["performance"].numbers["benchmark"] == "table" and report["budget"].status == "pass", str(report)

@@ -142,3 +142,100 @@ def test_showdown_can_leave_unrecorded_darts_runs_out(table):
     assert out["runs"]["darts/article"] == {"10": 1}
     assert out["strategies"]["darts/article"]["median_regret"]["10"] == pytest.approx(
         table.regret(table.space.decode(np.unravel_index(1, table.shape))))
+
+
+@pytest.fixture(scope="module")
+def curve_table():
+    """The article's whole space as a made-up learning-curve table (the default protocol: every epoch
+    1..20, two seeds, test losses): a smooth bowl whose curves fall with the epochs."""
+    from nasbook.tabular import CURVE_PROTOCOL
+
+    space = SearchSpace()
+    arrays = empty_arrays(space.size, (0, 1), CURVE_PROTOCOL, test=True)
+    codes = np.array([space.encode(arch) for arch in space.enumerate()], dtype=float)
+    base = 0.05 + 0.01 * ((codes - codes.mean(axis=0)) ** 2).sum(axis=1)
+    epochs = np.arange(1, 21)
+    noise = 0.002 * np.random.default_rng(0).random((space.size, 2, 1))
+    arrays["val_curve"][:] = base[:, None, None] + noise + 0.5 / epochs
+    arrays["test_curve"][:] = arrays["val_curve"] + 0.01
+    arrays["train_curve"][:] = base[:, None, None] + 0.4 / epochs
+    arrays["seconds"][:], arrays["steps"][:], arrays["done"][:] = 2.0, 260, True
+    arrays["params"][:], arrays["latency"][:] = 1000, 1e-4
+    return BenchTable(arrays, metadata(space, "synthetic", CURVE_PROTOCOL, (0, 1)))
+
+
+def test_the_multi_fidelity_names_join_the_showdown():
+    from nasbook.experiments.showdown import EVERY, MULTI_FIDELITY
+    from nasbook.strategies import STRATEGIES
+
+    assert MULTI_FIDELITY == ("sh", "hyperband", "bohb", "asha", "optuna-hyperband")
+    assert EVERY == SHOWDOWN + MULTI_FIDELITY
+    assert all(STRATEGIES[split_name(n)[0]].multi_fidelity for n in MULTI_FIDELITY)
+    assert not any(STRATEGIES[split_name(n)[0]].multi_fidelity for n in SHOWDOWN)
+
+
+def test_on_the_curve_table_darts_replays_its_recording_and_says_under_which_protocol(curve_table):
+    from nasbook.tabular import recorded
+
+    assert recorded.scorable(curve_table) and recorded.replay_note(load_seed_table()) == ""
+    out = showdown(["darts/default", "hyperband", "random"], seeds=2, budget=10, table=curve_table,
+                   checkpoints=(10,), train_missing=False)
+    assert out["runs"]["darts/default"] == {"10": 2}  # replayed, not trained
+    note = out["notes"]["darts/default"]
+    assert "'bench'" in note and "'default'" in note and set(out["notes"]) == {"darts/default"}
+    run = recorded.load_records()[recorded.key("default", 10, 0)]
+    proposed = [curve_table.space.decode(np.unravel_index(i, curve_table.shape)) for i in run["proposals"]]
+    assert out["strategies"]["darts/default"]["median_regret"]["10"] is not None
+    assert out["curves"]["darts/default"][0, -1] in [curve_table.regret(a) for a in proposed]
+    assert not recorded.scorable(make_fixture_space_table())  # another space: nothing to replay
+
+
+def load_seed_table():
+    from nasbook.tabular import load_table
+
+    return load_table()
+
+
+def make_fixture_space_table():
+    space = SearchSpace(SPACE)
+    arrays = empty_arrays(space.size, (0,), BENCH_PROTOCOL)
+    return BenchTable(arrays, metadata(space, "synthetic", BENCH_PROTOCOL, (0,)))
+
+
+def test_a_table_with_test_losses_gives_the_picks_test_loss_without_retraining(curve_table):
+    from nasbook.experiments.heldout import pick_test_losses
+
+    out = showdown(["random", "sh"], seeds=3, budget=6, table=curve_table, checkpoints=(6,))
+    losses = pick_test_losses(out, curve_table)
+    for name, picks in out["picks"].items():
+        expected = [curve_table.test_loss(curve_table.space.decode(np.unravel_index(i, curve_table.shape)),
+                                          curve_table.seeds.index(s)) for i, s in picks]
+        np.testing.assert_array_equal(losses[name], expected)
+
+
+def test_against_judges_every_strategy_against_a_baseline_at_a_budget(table):
+    from nasbook.experiments.showdown import against
+    from nasbook.experiments.stats import judge
+    from nasbook import NasbookError
+
+    out = showdown(["random", "local", "hyperband"], seeds=8, budget=12, table=table, checkpoints=(6, 12))
+    verdicts = against(out, "random", at=6)
+    assert set(verdicts) == {"local", "hyperband"}
+    expected = judge({f"{n} has lower regret than random at 6": (out["curves"][n][:, 5], out["curves"]["random"][:, 5])
+                      for n in ("local", "hyperband")})
+    assert [v.p_adjusted for v in verdicts.values()] == [v.p_adjusted for v in expected]
+    assert against(out, "random")["local"].claim.endswith("at 12")
+    with pytest.raises(NasbookError, match="baseline"):
+        against(out, "nope")
+
+
+def test_against_alone_is_each_pair_by_itself(table):
+    from nasbook.experiments.showdown import against
+    from nasbook.experiments.stats import compare
+
+    out = showdown(["random", "local", "evolution"], seeds=8, budget=12, table=table, checkpoints=(12,))
+    alone = against(out, "random", holm=False)
+    for name, v in alone.items():
+        assert v == compare(out["curves"][name][:, -1], out["curves"]["random"][:, -1],
+                            f"{name} has lower regret than random at 12")
+        assert v.p == v.p_adjusted

@@ -82,6 +82,18 @@ def regret_by_compute(result: SearchResult, table: Any, units: int) -> np.ndarra
     return on_grid(result, units, lambda trial: table.regret(trial.arch))
 
 
+def time_to_reach(result: SearchResult, target: float, full: bool = False) -> float | None:
+    """Wall seconds into the search (``trial.elapsed``) at which its pick — what stopping
+    then would return — first scored ``target`` or lower (None if it never did): how long a
+    user waited for as good a validation loss. With ``full=True`` only a pick trained for
+    the full epochs counts (a short training's loss, however low, is not enough)."""
+    for trial, pick in zip(result.trials, picks(result)):
+        trained = pick is not None and result.trained_for(pick) >= (result.full_epochs or math.inf)
+        if pick is not None and pick.score <= target and (trained or not full):
+            return trial.elapsed
+    return None
+
+
 def uses_fidelity(result: Any) -> bool:
     """True for a search result with a trial trained at a fidelity (fewer epochs than full)."""
     return any(t.epochs is not None for t in getattr(result, "trials", ()))

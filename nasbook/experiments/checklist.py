@@ -39,7 +39,8 @@ def checklist(evidence: Evidence, findings: list[Finding] | None = None) -> pd.D
          f"seeds 0..{seeds - 1} for {len(full)} of {len(names)} strategies"
          + ("" if len(full) == len(names) else f"; fewer for {sorted(set(names) - set(full))}")),
         ("same benchmark and training protocol",
-         YES, f"one tabular benchmark ({table.size} architectures, task {table.task_name!r}, protocol "
+         PARTLY if out.get("notes") else YES, "".join(f"{note}. " for note in sorted(set(out.get("notes", {}).values())))
+         + f"one tabular benchmark ({table.size} architectures, task {table.task_name!r}, protocol "
               f"{table.protocol.name!r}: {table.protocol.epochs} epochs, batch {table.protocol.batch_size or 'full'}, "
               f"training seeds {table.seeds})"),
         ("random search baseline",
@@ -66,8 +67,9 @@ def checklist(evidence: Evidence, findings: list[Finding] | None = None) -> pd.D
          "intervals, Holm across the set" if findings else "no claims were judged"),
         ("held-out test evaluation of the final picks",
          YES if evidence.test else NO,
-         f"{sum(int(np.isfinite(v).sum()) for v in evidence.test.values())} picks retrained and scored on the "
-         "task's test split" if evidence.test else "no test losses were computed"),
+         f"{sum(int(np.isfinite(v).sum()) for v in evidence.test.values())} picks scored on the task's test split "
+         + ("(the test losses the table recorded for the runs drawn)" if "test_curve" in table.arrays
+            else "(retrained under the table's protocol)") if evidence.test else "no test losses were computed"),
         ("code, versions and seeds available",
          YES, f"nasbook {nasbook.__version__}, torch {torch.__version__}; the table and DARTS recordings "
               "ship in nasbook/data; rerun with benchmarks/showdown.py --seeds "

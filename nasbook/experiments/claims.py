@@ -28,7 +28,6 @@ import numpy as np
 from nasbook.experiments import heldout, memory, subspaces
 from nasbook.experiments.showdown import SHOWDOWN, showdown
 from nasbook.experiments.stats import AGAINST, FOR, INCONCLUSIVE, Verdict, judge
-from nasbook.tabular import recorded
 from nasbook.tabular.table import BenchTable
 
 TOLERANCE = 0.10  # a measured ratio within 10 % of 1 is "about the same": INCONCLUSIVE
@@ -202,12 +201,12 @@ def gather(table: BenchTable, seeds: int = 30, budget: int = 100, size_seeds: in
            sizes: Mapping[str, Mapping[str, Any]] = subspaces.SIZES) -> Evidence:
     """Run every experiment the claims need, on ``table`` (any tabular benchmark of an MLP space).
 
-    DARTS replays the recordings shipped in nasbook/data where they apply to ``table``
-    (:func:`subspaces.recorded_for`); elsewhere its runs are left out, not trained (minutes).
+    DARTS replays the recordings shipped in nasbook/data where ``table`` can score them
+    (:func:`nasbook.tabular.recorded.scorable`: the article's space and task, any protocol;
+    the showdown's ``"notes"`` say when they were recorded under another); elsewhere its runs
+    are left out, not trained (minutes).
     """
-    records = recorded.load_records() if subspaces.recorded_for(table, recorded.RECORD_PATH) else {}
-    out = showdown(names, seeds=seeds, budget=budget, table=table, workers=workers, records=records,
-                   train_missing=False)
+    out = showdown(names, seeds=seeds, budget=budget, table=table, workers=workers, train_missing=False)
     test = heldout.pick_test_losses(out, table)
     sizes = subspaces.size_experiment(table, seeds=size_seeds, budget=size_budget, workers=workers, sizes=sizes)
     peaks = ({what: memory.peak_bytes(what, table.task_name, batch_size=table.protocol.batch_size)

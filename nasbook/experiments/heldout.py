@@ -9,6 +9,10 @@ the table's own protocol on its task and scored once on the task's **test split*
 network) and cached, and identical picks (common: good strategies agree) are trained once.
 They train with one torch thread, as the table was built (and as the small networks train
 fastest: two threads on two shared cores only fight).
+
+A table that recorded test losses itself (the learning-curve table: ``test_curve``) needs no
+retraining: the pick's test loss is read from the very run the search drew
+(:meth:`~nasbook.tabular.table.BenchTable.test_loss`).
 """
 from __future__ import annotations
 
@@ -46,7 +50,11 @@ def _evaluator(table: BenchTable) -> Evaluator:
 
 def test_loss(table: BenchTable, index: int, seed: int, evaluator: Evaluator | None = None) -> float:
     """The test loss of architecture ``index`` trained with ``seed`` under the table's protocol
-    (``inf`` if the training diverges)."""
+    (``inf`` if the training diverges); read from the table when it recorded test losses."""
+    if "test_curve" in table.arrays:
+        loss = table.test_loss(table.space.decode(np.unravel_index(int(index), table.shape)),
+                               table.seeds.index(int(seed)))
+        return loss if math.isfinite(loss) else math.inf
     arch = table.space.complete(table.space.decode(np.unravel_index(int(index), table.shape)))
     p = table.protocol
     key = (table.task_name, p.epochs, p.batch_size, tuple(sorted(arch.items())), int(seed))

@@ -16,8 +16,17 @@ trial counts as evaluation ``charged + k``, and before its first trial its regre
 (``null`` in JSON).
 
 Each run's **pick** (its best-by-validation trial at the end: architecture index and the
-table's training seed it drew) is kept too, so :mod:`nasbook.experiments.heldout` can retrain
-it and score it on the task's held-out test split.
+table's training seed it drew) is kept too, so :mod:`nasbook.experiments.heldout` can score
+it on the task's held-out test split.
+
+**Which table.** Any: the seed-protocol table (``load_table()``, the article's inner loop) for
+the article's own comparison, the learning-curve table (``load_table(CURVE_PATH)``, the
+``default`` protocol, every epoch 1..20) as the truth for everything else, where the
+multi-fidelity strategies (:data:`MULTI_FIDELITY`) can ask for any epoch. DARTS replays its
+recorded runs on any table of the article's space (:func:`nasbook.tabular.recorded.scorable`);
+they were recorded under the seed-protocol table's protocol, so on the learning-curve table
+their *proposals* are scored under the default protocol at the recorded charge — DARTS as
+recorded, judged by the better truth, not DARTS run with mini-batches — and ``"notes"`` says so.
 """
 from __future__ import annotations
 
@@ -31,16 +40,19 @@ import numpy as np
 import torch
 
 from nasbook.experiments.anytime import regret_by_compute
+from nasbook.experiments.stats import Verdict, compare, judge
 from nasbook.loop.result import SearchResult
 from nasbook.loop.outer import search
 from nasbook.strategies import STRATEGIES, check_mode, make_strategy
-from nasbook.validation import check_int
+from nasbook.validation import check_int, fail
 from nasbook.tabular import recorded
 from nasbook.tabular.evaluator import TabularEvaluator
 from nasbook.tabular.table import BenchTable, load_table
 
 SHOWDOWN = ("random", "local", "rl/article", "rl/default", "evolution/article", "evolution/default",
             "darts/article", "darts/default", "optuna-tpe")
+MULTI_FIDELITY = ("sh", "hyperband", "bohb", "asha", "optuna-hyperband")  # ask for fewer epochs (Proposal)
+EVERY = SHOWDOWN + MULTI_FIDELITY  # full- and multi-fidelity, met at equal compute
 CHECKPOINTS = (10, 25, 50, 100)
 
 
@@ -175,7 +187,7 @@ def showdown(names: Iterable[str] = SHOWDOWN, seeds: int = 30, budget: int = 100
     DARTS plans its supernet from the budget, so it is run once per checkpoint budget (10,
     25, 50, 100) and read at the end of each run; its curve holds values at the checkpoints
     only (NaN elsewhere). Those runs are replayed from ``records`` (default: the recording
-    shipped in nasbook/data, see :mod:`nasbook.tabular.recorded`); a run not recorded trains
+    shipped in nasbook/data where ``table`` can score it, see :mod:`nasbook.tabular.recorded`); a run not recorded trains
     its supernet for real, or with ``train_missing=False`` is left out (``"runs"`` counts
     the seeds behind every number).
     """
@@ -183,8 +195,11 @@ def showdown(names: Iterable[str] = SHOWDOWN, seeds: int = 30, budget: int = 100
     checkpoints = [n for n in checkpoints if n <= budget]
     names, missing = available(names)
     out: dict[str, Any] = {"budget": budget, "seeds": seeds, "x": x_label(names), "strategies": {}, "curves": {},
-                           "runs": {}, "seconds": {}, "simulated": {}, "picks": {}, "missing": missing}
-    records = recorded.load_records() if records is None else records
+                           "runs": {}, "seconds": {}, "simulated": {}, "picks": {}, "missing": missing, "notes": {}}
+    if records is None:
+        records = recorded.load_records() if recorded.scorable(table) else {}
+        note = recorded.replay_note(table) if records else ""
+        out["notes"] = {name: note for name in names if note and split_name(name)[0] == "darts"}
 
     def wanted(name: str, seed: int, n: int) -> bool:
         strategy, mode = split_name(name)
@@ -214,6 +229,31 @@ def showdown(names: Iterable[str] = SHOWDOWN, seeds: int = 30, budget: int = 100
         out["simulated"][name] = float(np.median([clock for _, clock, _, _ in mine])) if mine else math.nan
         out["seconds"][name] = float(sum(runs[job][2] for job in jobs if job[0] == name))
     return out
+
+
+def against(out: dict[str, Any], baseline: str, at: int | None = None, alpha: float = 0.05,
+            holm: bool = True) -> dict[str, Verdict]:
+    """Each strategy of a showdown ``out`` against ``baseline``, seed by seed, at ``at``
+    evaluation-equivalents (default: the full budget): the claim "its regret is lower than
+    ``baseline``'s", judged by :func:`nasbook.experiments.stats.judge` (Wilcoxon, bootstrap
+    interval of the median difference, Holm across all the strategies compared; with
+    ``holm=False`` each pair alone, :func:`~nasbook.experiments.stats.compare`, as if it were
+    the only comparison planned). Seeds where either did not run (DARTS without a
+    recording: NaN) are left out of that pair."""
+    at = out["budget"] if at is None else check_int("at", at, 1, out["budget"])
+    if baseline not in out["curves"]:
+        raise fail("baseline", baseline, f"a strategy of this showdown: one of {sorted(out['curves'])}")
+    base = out["curves"][baseline][:, at - 1]
+    pairs = {}
+    for name, curves in out["curves"].items():
+        mine = curves[:, at - 1]
+        keep = ~(np.isnan(mine) | np.isnan(base))
+        if name != baseline and keep.any():
+            pairs[name] = (mine[keep], base[keep])
+    claims = {f"{name} has lower regret than {baseline} at {at}": ab for name, ab in pairs.items()}
+    if not holm:
+        return {name: compare(*ab, claim, alpha=alpha) for name, (claim, ab) in zip(pairs, claims.items())}
+    return dict(zip(pairs, judge(claims, alpha=alpha))) if claims else {}
 
 
 def record_darts(table: BenchTable, seeds: int = 30, budgets: Iterable[int] = CHECKPOINTS,

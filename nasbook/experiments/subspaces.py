@@ -100,11 +100,11 @@ def record_subspace_darts(table: BenchTable, sizes: Iterable[str], seeds: int, b
 
 
 def recorded_for(table: BenchTable, path: "str | Path") -> bool:
-    """True when the DARTS recording at ``path`` applies to ``table``: recorded on the article's
-    space, task and protocol, which ``table`` must have too (else its proposals mean nothing)."""
-    path = Path(path)
-    return (path.exists() and table.space == SearchSpace() and table.task_name == "synthetic"
-            and json.loads(path.read_text()).get("protocol") == table.meta["protocol"])
+    """True when ``table`` can score the DARTS recording at ``path``: recorded on the article's
+    space and task, which ``table`` must have too (else its proposals mean nothing). Any
+    protocol: a recording made under another protocol than ``table``'s is scored on it, as
+    :func:`nasbook.tabular.recorded.replay_note` says."""
+    return recorded.scorable(table, path)
 
 
 def size_experiment(table: BenchTable, names: Iterable[str] = ("random", "evolution/default", "darts/default"),

@@ -11,6 +11,16 @@ asks for the same sequence again (and charges the same compute in its ``prepare`
     python benchmarks/showdown.py --record-darts      # rewrites nasbook/data/darts_synthetic.json
 
 Runs recorded before nasbook 0.2 name the article's mode ``"seed"``; they are read as ``"article"``.
+
+**On another table of the same space.** The recording was made under the seed-protocol table's
+protocol (the article's inner loop: its supernets trained full-batch). Its proposals are
+architectures of the article's space, so any table of that space and task — the
+learning-curve table too — can *score* them (:func:`scorable`), and the charge stays fair:
+DARTS plans its supernet as a share of the budget in evaluation-equivalents under any
+protocol (``budget - 1`` in article mode, half in default mode), so the recorded charge is
+what a run under the other protocol would be charged. What the replay is *not* is DARTS run
+under that other protocol (its supernet trained on mini-batches): :func:`replay_note` says
+so wherever a showdown replays across protocols, and ``--record-darts`` records anew.
 """
 from __future__ import annotations
 
@@ -71,6 +81,33 @@ def load_records(path: "str | Path" = RECORD_PATH) -> dict[str, dict[str, Any]]:
         return {}
     runs = [{**r, "mode": check_mode(r["mode"])} for r in json.loads(path.read_text())["runs"]]
     return {key(r["mode"], r["budget"], r["seed"]): r for r in runs}
+
+
+def recorded_protocol(path: "str | Path" = RECORD_PATH) -> dict[str, Any] | None:
+    """The protocol the runs at ``path`` were recorded under (None when nothing is recorded)."""
+    path = Path(path)
+    return json.loads(path.read_text()).get("protocol") if path.exists() else None
+
+
+def scorable(table: BenchTable, path: "str | Path" = RECORD_PATH) -> bool:
+    """True when ``table`` can score the recorded proposals at ``path``: recorded on the
+    article's space and task (synthetic), which ``table`` must have too (else its proposals
+    mean nothing), under any protocol (:func:`replay_note`)."""
+    from nasbook.spaces.space import SearchSpace
+
+    return Path(path).exists() and table.space == SearchSpace() and table.task_name == "synthetic"
+
+
+def replay_note(table: BenchTable, path: "str | Path" = RECORD_PATH) -> str:
+    """``""`` when the recording was made under ``table``'s protocol; otherwise the sentence a
+    report must carry: whose supernets these were, and what the table judges."""
+    made, here = recorded_protocol(path), table.meta["protocol"]
+    if made is None or made == here:
+        return ""
+    return (f"DARTS replays runs recorded under protocol {made['name']!r} ({made['epochs']} epochs, batch "
+            f"{made['batch_size'] or 'full'}: its supernets trained there); this table scores the architectures "
+            f"they proposed under protocol {here['name']!r} ({here['epochs']} epochs, batch "
+            f"{here['batch_size'] or 'full'}), charged the recorded share of the budget")
 
 
 class RecordedRun(Strategy):
