@@ -1,4 +1,4 @@
-"""The whole learning path: how long each of the nine notebooks takes at full budget, and in all.
+"""The whole learning path: how long each notebook takes at full budget, and in all.
 
     python benchmarks/learning_path.py [--json] [--fast] [NOTEBOOK ...]
 

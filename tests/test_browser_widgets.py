@@ -11,7 +11,8 @@ cells from the Run menu, and then, for each widget like a learner would:
   image changes.
 
 Screenshots go to test-artifacts/. Skipped, saying so, when /usr/bin/chromium is absent.
-To add a widget, append an entry; the first slider of the widget must change what it shows.
+To add a widget, append an entry; the first slider (or, without one, the first dropdown) of the
+widget must change what it shows.
 """
 import json
 import re
@@ -53,6 +54,11 @@ WIDGETS = [
      "brackets = BracketExplorer(budget=10)\n"
      "brackets.widget",
      "Successive halving on the learning-curve table"),
+    ("cell_editor",  # notebook 09: draw a cell, see its table score and proxies (its first control is a dropdown)
+     "from nasbook.tabular import CELLS_PATH, load_table\n"
+     "from nasbook.viz.widgets import CellEditor\n"
+     "CellEditor(load_table(CELLS_PATH))",
+     "Draw a cell"),
 ]
 
 SETUP = "from nasbook.notebook import setup_notebook\ndevice = setup_notebook(seed=0)"
@@ -77,7 +83,12 @@ def snapshot(widget) -> str:
 def move_first_slider(page, widget) -> None:
     """One step right on the first slider's handle with the keyboard, as a learner would
     (ipywidgets 8 draws the handle with noUiSlider, 7 with jQuery UI); works for numeric and
-    selection sliders alike."""
+    selection sliders alike. A widget without a slider gets its first dropdown's next option."""
+    if not widget.locator(".noUi-handle, .ui-slider-handle").count():
+        select = widget.locator("select").first
+        select.scroll_into_view_if_needed()
+        select.select_option(index=(select.evaluate("s => s.selectedIndex") + 1) % select.locator("option").count())
+        return
     handle = widget.locator(".noUi-handle, .ui-slider-handle").first
     handle.scroll_into_view_if_needed()
     handle.focus()

@@ -148,3 +148,46 @@ def test_bad_settings_are_refused(tiny):
         DARTS(max_skips=2).setup(SearchSpace({"hidden_layer_size": [4, 8]}), 0, Evaluator(device="cpu"))
     with pytest.raises(NasbookError, match=r"max_skips=0 is not allowed"):
         DARTS(max_skips=0)
+
+
+def test_a_partial_tables_truth_reads_the_table_else_trains():
+    import numpy as np
+    from nasbook.experiments.collapse import TableOrTraining
+    from nasbook.tabular import BenchTable
+    from table_helpers import fake_table
+
+    small = {key: ["none", "conv_3x3"] for key in EDGE_KEYS}
+    full = fake_table(np.full((64, 2, 4), 0.5), space=small)
+    done = np.zeros(64, dtype=bool)
+    done[0] = True  # only the all-none cell is trained
+    table = BenchTable(dict(full.arrays, done=done), full.meta)
+
+    class Trains:  # stands in for an Evaluator: a known score, counted
+        calls = 0
+
+        def evaluate(self, arch, seed):
+            Trains.calls += 1
+            return type("T", (), {"score": 0.25 + seed})()
+
+    truth = TableOrTraining(table, Trains(), seed=1)
+    assert truth({key: "none" for key in EDGE_KEYS}) == pytest.approx(0.5)
+    assert truth({key: "conv_3x3" for key in EDGE_KEYS}) == pytest.approx(1.25)
+    assert (truth.from_table, truth.trained, Trains.calls) == (1, 1, 1)
+
+
+def test_trained_sample_draws_distinct_trained_rows_only():
+    import numpy as np
+    from nasbook.experiments.sharing import trained_sample
+    from nasbook.tabular import BenchTable
+    from table_helpers import fake_table
+
+    small = {key: ["none", "conv_3x3"] for key in EDGE_KEYS}
+    full = fake_table(np.full((64, 2, 4), 0.5), space=small)
+    done = np.arange(64) % 4 == 0  # 16 trained
+    table = BenchTable(dict(full.arrays, done=done), full.meta)
+    picks = trained_sample(table, 10, seed=0)
+    rows = [table.space.index(a) for a in picks]
+    assert len(set(rows)) == 10 and all(done[r] for r in rows)
+    assert picks == trained_sample(table, 10, seed=0) and picks != trained_sample(table, 10, seed=1)
+    with pytest.raises(NasbookError, match="n"):
+        trained_sample(table, 17, seed=0)  # more than the table has trained

@@ -41,6 +41,25 @@ def truth_from(evaluator: Any, seed: int = 0) -> Truth:
     return lambda arch: float(evaluator.evaluate(dict(arch), seed=seed).score)
 
 
+class TableOrTraining:
+    """A truth for a partial cell table: the table's score (mean validation loss over its training
+    seeds) where it has trained the cell, else ``evaluator``'s training of it at ``seed`` — with the
+    table's own protocol that is the very run the table's build will store for seed 0.
+    ``from_table`` and ``trained`` count the cells answered each way."""
+
+    def __init__(self, table: Any, evaluator: Any, seed: int = 0) -> None:
+        self.table, self.evaluator, self.seed = table, evaluator, seed
+        self.from_table, self.trained = 0, 0
+
+    def __call__(self, arch: Mapping[str, str]) -> float:
+        i = self.table.space.index(arch)
+        if self.table.built[i]:
+            self.from_table += 1
+            return float(self.table.mean_val_loss[i])
+        self.trained += 1
+        return float(self.evaluator.evaluate(dict(arch), seed=self.seed).score)
+
+
 def darts_trajectory(evaluator: Any, epochs: int, seed: int,
                      space: "SearchSpace | Mapping[str, list[str]]" = CELL_SPACE, **darts: Any) -> list[dict[str, Any]]:
     """The trace of one DARTS supernet on ``evaluator``'s task: softmax(α) per edge after each epoch."""

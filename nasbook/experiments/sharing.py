@@ -55,16 +55,30 @@ def distinct_sample(space: SearchSpace, n: int, seed: int) -> list[dict[str, Any
     return list(archs.values())
 
 
+def trained_sample(table: Any, n: int, seed: int) -> list[dict[str, Any]]:
+    """``n`` architectures drawn uniformly from those a (partial) ``table`` has trained, one per
+    table row (no two isomorphic cells): the candidates when that table is the truth."""
+    cells = np.flatnonzero(np.asarray(table.built))
+    if table.representative is not None:  # a cell table: the first trained cell of each class
+        cells = cells[np.unique(np.asarray(table.representative)[cells], return_index=True)[1]]
+    n = check_int("n", n, 3, len(cells))
+    picks = np.sort(np.random.default_rng([seed, 17]).choice(cells, size=n, replace=False))
+    sizes = [len(v) for v in table.space.choices.values()]
+    return [table.space.decode(np.unravel_index(int(i), sizes)) for i in picks]
+
+
 def judge_weight_sharing(space: "SearchSpace | Mapping[str, list[Any]]", truth: Callable[[Mapping[str, Any]], float],
                          task: "str | Task", n: int = 20, seeds: Sequence[int] = (0, 1, 2), steps: int = 500,
-                         batch_size: int = 64, arch_seed: int = 0, device: Any = "cpu") -> SharingJudgement:
-    """Score ``n`` random architectures of ``space`` by ``truth`` and by a supernet per seed (see module)."""
+                         batch_size: int = 64, arch_seed: int = 0, device: Any = "cpu",
+                         archs: Sequence[Mapping[str, Any]] | None = None) -> SharingJudgement:
+    """Score ``n`` random architectures of ``space`` (or the given ``archs``: e.g.
+    :func:`trained_sample` of a partial table) by ``truth`` and by a supernet per seed (see module)."""
     import pandas as pd
 
     space, task = as_space(space), make_task(task)
     if len(seeds) < 1:
         raise fail("seeds", seeds, "at least one supernet seed")
-    archs = distinct_sample(space, n, arch_seed)
+    archs = distinct_sample(space, n, arch_seed) if archs is None else [dict(a) for a in archs]
     true_scores = [float(truth(arch)) for arch in archs]
     best = float(np.nanmin(true_scores))
     rows = []
