@@ -34,6 +34,7 @@ from typing import Any, Mapping
 import torch
 from torch import nn
 
+from nasbook.oneshot.supernet import OneShot
 from nasbook.spaces.cell import CELL_FAMILY, EDGE_KEYS, NODES, CellFamily, init_conv, make_op, relu_conv_bn
 from nasbook.spaces.mlp import init_linear
 from nasbook.spaces.space import SearchSpace, as_space
@@ -76,7 +77,7 @@ class MixedCell(nn.Module):
         return nodes[-1]
 
 
-class CellSuperNet(nn.Module):
+class CellSuperNet(OneShot):
     """The :class:`~nasbook.spaces.cell.CellNetwork` with a :class:`MixedCell`, and α (edges × ops).
 
     Args:
@@ -131,17 +132,6 @@ class CellSuperNet(nn.Module):
     def arch_parameters(self) -> list[nn.Parameter]:
         """α: one row per edge, in edge order (stepped by the architect on the validation split)."""
         return [self.alphas[key] for key in EDGE_KEYS]
-
-    def weights(self) -> list[nn.Parameter]:
-        """w: every other parameter (stepped by the inner optimiser on the training split)."""
-        alphas = {id(a) for a in self.arch_parameters()}
-        return [p for p in self.parameters() if id(p) not in alphas]
-
-    def init_alphas(self, scale: float, generator: torch.Generator) -> None:
-        """α ~ scale · N(0, 1) (DARTS uses 1e-3)."""
-        with torch.no_grad():
-            for alpha in self.arch_parameters():
-                alpha.copy_(scale * torch.randn(alpha.shape, generator=generator))
 
     def forward(self, x: torch.Tensor, arch: Mapping[str, str] | None = None) -> torch.Tensor:
         """``arch=None``: every edge mixed by softmax(α) (DARTS); else only ``arch``'s ops."""

@@ -49,7 +49,27 @@ from nasbook.validation import check_choice, fail
 STRUCTURE_KEYS = ("num_hidden_layers", "hidden_layer_size", "activation_function")
 
 
-class SuperNet(nn.Module):
+class OneShot(nn.Module):
+    """What every supernet shares: its parameters split into α (the architecture, stepped by the
+    architect on the validation split) and w (the weights, stepped on the training split).
+    A subclass says which are α in :meth:`arch_parameters`."""
+
+    def arch_parameters(self) -> list[nn.Parameter]:
+        raise NotImplementedError
+
+    def weights(self) -> list[nn.Parameter]:
+        """w: every other parameter (stepped by the inner optimiser on the training split)."""
+        alphas = {id(a) for a in self.arch_parameters()}
+        return [p for p in self.parameters() if id(p) not in alphas]
+
+    def init_alphas(self, scale: float, generator: torch.Generator) -> None:
+        """α ~ scale · N(0, 1) (DARTS uses 1e-3; the article's code uses 1)."""
+        with torch.no_grad():
+            for alpha in self.arch_parameters():
+                alpha.copy_(scale * torch.randn(alpha.shape, generator=generator))
+
+
+class SuperNet(OneShot):
     """The MLP over ``activations`` × ``depths`` × ``widths``, run relaxed or one path at a time.
 
     Args:
@@ -104,17 +124,6 @@ class SuperNet(nn.Module):
     def arch_parameters(self) -> list[nn.Parameter]:
         """α: the architecture parameters (stepped by the architect on the validation split)."""
         return [self.alpha_activation, self.alpha_depth, self.alpha_width]
-
-    def weights(self) -> list[nn.Parameter]:
-        """w: every other parameter (stepped by the inner optimiser on the training split)."""
-        alphas = {id(a) for a in self.arch_parameters()}
-        return [p for p in self.parameters() if id(p) not in alphas]
-
-    def init_alphas(self, scale: float, generator: torch.Generator) -> None:
-        """α ~ scale · N(0, 1) (DARTS uses 1e-3; the article's code uses 1)."""
-        with torch.no_grad():
-            for alpha in self.arch_parameters():
-                alpha.copy_(scale * torch.randn(alpha.shape, generator=generator))
 
     def forward(self, x: torch.Tensor, arch: Mapping[str, Any] | None = None) -> torch.Tensor:
         """``arch=None``: the relaxed mix of every architecture (DARTS); else only ``arch``'s path."""
