@@ -128,7 +128,7 @@ def test_collapse_records_mass_cells_and_their_truth(tiny):
     seen = []
     frame = collapse(lambda a: seen.append(a) or fake_truth(a), evaluator(tiny), epochs=(1, 2), seeds=(0, 1),
                      space=SPACE)
-    assert len(frame) == 2 * 2 * 3 and set(frame.method) == {"darts", "max_skips=2", "max_free_edges=3"}
+    assert len(frame) == 2 * 2 * 3 and set(frame.method) == {"darts", "max_skips=2", "max_free_edges=1"}
     assert frame["mass"].between(0, 1).all() and frame["free_edges"].between(0, 6).all()
     assert len(seen) == len(set(frame.cell))  # each cell scored once
     assert all(fake_truth(a) in set(frame.loss) for a in seen)
@@ -258,7 +258,9 @@ def test_the_recording_is_judged_against_the_table(tmp_path):
     table = fake_table(np.repeat(np.asarray(nones, dtype=float)[:, None, None] * 0.1 + 0.5, 4, axis=2), space=small)
     assert [table.mean_val_loss[table.space.index(dict(zip(small, ops)))] for ops in [("none",) * 6]] == [
         pytest.approx(1.1)]
-    frame = collapse_from_recording(tmp_path / "rec.json", table, max_skips=2, max_free_edges=2)
+    frame = collapse_from_recording(tmp_path / "rec.json", table, epochs=(1, 2, 4), max_skips=2, max_free_edges=2)
+    later = collapse_from_recording(tmp_path / "rec.json", table, seeds=(1, 2))  # default: 4 epochs on
+    assert set(later.epochs) == {4} and set(later.seed) == {1, 2}
     assert sorted(set(frame.epochs)) == [1, 2, 4] and len(frame) == 10 * 3 * 3
     long = frame[frame.epochs == 4].set_index(["method", "seed"])
     assert long.loc[("darts", 0)].free_edges == 3 and long.loc[("darts", 0)].loss == pytest.approx(0.8)

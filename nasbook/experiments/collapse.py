@@ -14,11 +14,20 @@ parameter-free, and what the derived cell is really worth: ``truth(cell)``, a ca
 table (:func:`truth_from` a ``TabularEvaluator``), real training (an ``Evaluator``) or, in tests,
 a made-up function can answer.
 
-The **remedy** measured beside it is DARTS+'s early stopping (``DARTS(max_skips=2)``): stop
-once the derived cell has two skip connections. Since its run is plain DARTS's run up to the
-stop, its cell is read from the same trajectory: the cell at the first epoch whose cell has
-``max_skips`` skips, else the cell at the end. :func:`remedy_verdict` compares the two over
-seeds with a paired Wilcoxon test and a bootstrap interval (:mod:`nasbook.experiments.stats`).
+The **remedies** measured beside it are early stopping on a collapse indicator: DARTS+'s
+(``DARTS(max_skips=2)``: stop once the derived cell has two skip connections) and its
+generalisation to every parameter-free edge (``DARTS(max_free_edges=k)``: ``none``, skip,
+pooling), because on this task the drift goes onto ``none`` and pooling. Since a stopped run is
+plain DARTS's run up to the stop, its cell is read from the same trajectory: the cell at the
+first epoch that reaches the threshold, else the cell at the end. ``k = 1`` by default: chosen
+on supernet seeds 0-2 (docs/strategies.md), before seeds 3 on were recorded.
+
+The shipped measurement is a **recording** (:data:`RECORDING_PATH`, built by
+:func:`extend_recording` one seed at a time, resumable): per seed the softmax(α) and derived cell
+after every epoch. :func:`collapse_from_recording` turns it and the cell table into the frame,
+:func:`collapse_verdicts` judges it (paired Wilcoxon, bootstrap intervals, Holm:
+:mod:`nasbook.experiments.stats`) and :func:`worth` says what the picks are worth against the
+table's optimum and a random cell.
 """
 from __future__ import annotations
 
@@ -164,9 +173,9 @@ def scored_once(truth: Truth) -> Truth:
 
 def collapse(truth: Truth, evaluator: Any, epochs: Sequence[int] = (5, 10, 20, 40), seeds: Sequence[int] = (0, 1, 2),
              space: "SearchSpace | Mapping[str, list[str]]" = CELL_SPACE, max_skips: int | None = 2,
-             max_free_edges: int | None = 3, **darts: Any) -> "Any":
+             max_free_edges: int | None = 1, **darts: Any) -> "Any":
     """One row per (seed, epochs, method): plain DARTS (``"darts"``) and each early-stopping remedy
-    (``"max_skips=2"``: DARTS+; ``"max_free_edges=3"``; None leaves a remedy out).
+    (``"max_skips=2"``: DARTS+; ``"max_free_edges=1"``; None leaves a remedy out).
 
     ``evaluator`` gives DARTS its task, protocol (mini-batch size) and cell family; ``truth`` scores
     the derived cells; ``darts`` passes on to :class:`~nasbook.strategies.darts.DARTS` (``order``,
@@ -221,13 +230,15 @@ def summary(frame: "Any") -> "Any":
 
 # -- the recorded measurement, judged against a table ------------------------------------------
 def collapse_from_recording(path: "str | Path" = RECORDING_PATH, table: Any = None,
-                            epochs: Sequence[int] | None = None, max_skips: int | None = 2,
-                            max_free_edges: int | None = 3) -> "Any":
+                            epochs: Sequence[int] | None = None, seeds: Sequence[int] | None = None,
+                            max_skips: int | None = 2, max_free_edges: int | None = 1) -> "Any":
     """:func:`collapse`'s frame from a recording (:func:`extend_recording`) instead of new searches,
     with the truth from ``table`` (a cell :class:`~nasbook.tabular.BenchTable`; default the shipped
     cell table): its mean validation loss of each derived cell, plus ``regret`` (minus the table's
     optimum) and ``better`` (the share of the space's cells that are truly better). ``epochs``:
-    the search lengths to read (default 1, 2, 4, ... up to the recording's length)."""
+    the search lengths to read (default 4, 8, 16, ... up to the recording's length: before about 4
+    epochs α is still leaving its uniform start, and the question is what happens after);
+    ``seeds``: the supernet seeds to read (default all recorded)."""
     import pandas as pd
 
     if table is None:
@@ -237,12 +248,14 @@ def collapse_from_recording(path: "str | Path" = RECORDING_PATH, table: Any = No
     recording = json.loads(Path(path).read_text())
     space = as_space(recording["settings"]["space"])
     longest = recording["settings"]["epochs"]
-    epochs = [2 ** i for i in range(longest.bit_length()) if 2 ** i <= longest] if epochs is None else epochs
+    epochs = {*(2 ** i for i in range(2, longest.bit_length())), longest} if epochs is None else epochs
     epochs = sorted({check_int("epochs", e, 1, longest) for e in epochs})
     losses = np.asarray(table.mean_val_loss)
     score = scored_once(lambda cell: float(losses[table.index(cell)]))
     rows = []
     for run in recording["runs"]:
+        if seeds is not None and run["seed"] not in seeds:
+            continue
         alphas = [dict(zip(space.keys, per_edge)) for per_edge in run["alphas"]]
         cells = [{key: space.choices[key][int(op)] for key, op in zip(space.keys, digits)} for digits in run["cells"]]
         rows += trajectory_rows(run["seed"], alphas, cells, epochs, checked_remedies(max_skips, max_free_edges),
