@@ -200,6 +200,7 @@ def collapse(truth: Truth, evaluator: Any, epochs: Sequence[int] = (5, 10, 20, 4
 
 
 def checked_remedies(max_skips: int | None, max_free_edges: int | None) -> dict[str, int]:
+    """The remedies asked for, validated: rule name -> threshold (None leaves a rule out)."""
     given = {"max_skips": max_skips, "max_free_edges": max_free_edges}
     return {rule: check_int(rule, limit, 1, 6) for rule, limit in given.items() if limit is not None}
 
