@@ -231,6 +231,7 @@ def test_a_recording_extends_one_seed_at_a_time_and_keeps_its_settings(tiny, tmp
     trace = darts_trajectory(evaluator(tiny), 2, seed=4, space=SPACE)
     assert run["epochs"] == 2 and len(run["alphas"]) == len(run["cells"]) == 2
     assert run["alphas"][-1][0] == [round(p, 3) for p in trace[-1]["alphas"]["edge_1_0"]]
+    assert set(run["stops"]) == {"max_skips", "max_free_edges"} and all(len(v) == 6 for v in run["stops"].values())
     with pytest.raises(NasbookError, match=r"recording settings\['epochs'\]=2 is not allowed"):
         extend_recording(path, evaluator(tiny), seeds=(5,), epochs=3, space=SPACE)
 
@@ -275,3 +276,12 @@ def test_the_recording_is_judged_against_the_table(tmp_path):
     shown = worth(frame, table).set_index(["method", "epochs"])
     assert shown.loc[("darts", 4)].low <= shown.loc[("darts", 4)].loss <= shown.loc[("darts", 4)].high
     assert shown.loc[("max_free_edges=2", 4)].stopped == 1 and shown.loc[("darts", 4)].optimum == pytest.approx(0.5)
+
+
+def test_stops_say_when_each_rule_would_stop_a_trajectory():
+    from nasbook.experiments.collapse import stops
+
+    convs = {key: "conv_3x3" for key in EDGE_KEYS}
+    cells = [convs, {**convs, "edge_1_0": "none"}, {**convs, "edge_1_0": "skip_connect", "edge_2_0": "avg_pool_3x3"}]
+    assert stops(cells) == {"max_skips": [3, None, None, None, None, None],
+                            "max_free_edges": [2, 3, None, None, None, None]}

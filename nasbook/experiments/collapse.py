@@ -87,7 +87,7 @@ def record_run(evaluator: Any, epochs: int, seed: int,
                space: "SearchSpace | Mapping[str, list[str]]" = CELL_SPACE, **darts: Any) -> dict[str, Any]:
     """One supernet's trajectory as plain data: per epoch softmax(α) (edge × op, 4 decimals), the
     derived cell (each edge's op index, a digit string: from the unrounded α, where rounding could
-    tie) and the supernet's losses, plus the seconds. About 12 kB per 64 epochs."""
+    tie) and the supernet's losses, plus the seconds and :func:`stops`. About 14 kB per 64 epochs."""
     space = as_space(space)
     start = time.perf_counter()
     trace = darts_trajectory(evaluator, epochs, seed, space, **darts)
@@ -97,7 +97,14 @@ def record_run(evaluator: Any, epochs: int, seed: int,
             "alphas": [[[round(p, 3) for p in entry["alphas"][key]] for key in space.keys] for entry in trace],
             "cells": ["".join(str(space.choices[key].index(cell[key])) for key in space.keys) for cell in cells],
             "train_loss": [round(entry["train_loss"], 4) for entry in trace],
-            "val_loss": [round(entry["val_loss"], 4) for entry in trace]}
+            "val_loss": [round(entry["val_loss"], 4) for entry in trace], "stops": stops(cells)}
+
+
+def stops(cells: Sequence[Mapping[str, str]]) -> dict[str, list[int | None]]:
+    """When each early-stopping rule would stop this trajectory: per rule, for thresholds 1 to 6,
+    the first epoch (1-based) whose derived cell reaches it, or None if none does."""
+    return {rule: [None if (i := stop_index(cells, rule, k)) is None else i + 1 for k in range(1, 7)]
+            for rule in COLLAPSE_INDICATORS}
 
 
 def extend_recording(path: "str | Path", evaluator: Any, seeds: Sequence[int], epochs: int,
