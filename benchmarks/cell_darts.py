@@ -1,6 +1,8 @@
 """DARTS' collapse and weight sharing's ranking on the cell space (digits as images), measured.
 
     python benchmarks/cell_darts.py collapse [--table PATH] [--seeds 3] [--epochs 5 10 20 30] [--batch 128]
+    python benchmarks/cell_darts.py collapse --record [--recording PATH] [--first-seed 3] [--seeds 12] [--epochs 64]
+    python benchmarks/cell_darts.py collapse --recorded [--recording PATH] [--first-seed 3] [--max-free-edges 1]
     python benchmarks/cell_darts.py sharing  [--table PATH] [--seeds 3] [--n 20] [--steps 1000]
 
 The truth of a cell is its validation loss from the cell table when ``--table`` is given
@@ -10,20 +12,29 @@ really training it (``Evaluator``, the default protocol: 20 epochs, batch 64, se
 DARTS+ (:mod:`nasbook.experiments.collapse`); ``sharing`` prints Spearman/Kendall per supernet
 seed with intervals (:mod:`nasbook.experiments.sharing`). ``--fast``: tiny settings that only
 check the script runs.
+
+``--record`` extends the recorded measurement (``nasbook/data/cell_collapse.json`` unless
+``--recording``): one supernet of ``max(--epochs)`` epochs per seed it lacks, seeds
+``--first-seed`` on, saved after each seed, so an interrupted run resumes. ``--recorded`` reads
+it against the cell table (seeds ``--first-seed`` on) and prints the rows, what the picks are worth and the verdicts
+(:func:`~nasbook.experiments.collapse.collapse_from_recording`): no training at all.
 """
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from pathlib import Path
 
 import pandas as pd
+import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout
 from nasbook import Evaluator, SearchSpace
 from nasbook.evaluation import Protocol
-from nasbook.experiments.collapse import collapse, remedy_verdict, summary, truth_from
+from nasbook.experiments.collapse import (RECORDING_PATH, collapse, collapse_from_recording, collapse_verdicts,
+                                          extend_recording, summary, truth_from, worth)
 from nasbook.experiments.sharing import judge_weight_sharing
 from nasbook.spaces.cell import CELL_SPACE
 
@@ -38,10 +49,28 @@ def main() -> None:
     parser.add_argument("--order", default="first", choices=["first", "second"])
     parser.add_argument("--n", type=int, default=20, help="random cells ranked by weight sharing")
     parser.add_argument("--steps", type=int, default=1000, help="single-path supernet steps (weight sharing)")
+    parser.add_argument("--max-skips", type=int, default=2, help="DARTS+'s threshold (remedy 1)")
+    parser.add_argument("--max-free-edges", type=int, default=1, help="the parameter-free-edge threshold (remedy 2)")
+    parser.add_argument("--record", action="store_true", help="extend the recording (collapse)")
+    parser.add_argument("--recorded", action="store_true", help="judge the recording against the cell table")
+    parser.add_argument("--recording", default=str(RECORDING_PATH))
+    parser.add_argument("--first-seed", type=int, default=0)
     parser.add_argument("--fast", action="store_true")
     args = parser.parse_args()
     if args.fast:
         args.seeds, args.epochs, args.n, args.steps = 2, [1, 2], 4, 10
+    pd.set_option("display.width", 200)
+    if args.recorded:
+        return print_recorded(args)
+    if args.record:
+        torch.set_num_threads(1)  # the recording's setting (2 shared cores)
+        search = Evaluator(task="digits_images", family="cell", device="cpu",
+                           protocol=Protocol("search", epochs=20, batch_size=args.batch))
+        seeds = range(args.first_seed, args.first_seed + args.seeds)
+        for seed in seeds:  # one seed per call: each saved (and printed) as soon as it is done
+            run = extend_recording(args.recording, search, [seed], max(args.epochs), order=args.order)["runs"][-1]
+            print(f"seed {run['seed']}: {run['epochs']} epochs in {run['seconds']:.0f} s", flush=True)
+        return None
     if args.table:
         from nasbook.tabular import TabularEvaluator
 
@@ -51,17 +80,31 @@ def main() -> None:
         truth = truth_from(Evaluator(task="digits_images", family="cell", device="cpu",
                                      protocol=Protocol("truth", epochs=epochs, batch_size=64)))
     start = time.perf_counter()
-    pd.set_option("display.width", 200)
     if args.what == "collapse":
         search = Evaluator(task="digits_images", family="cell", device="cpu",
                            protocol=Protocol("search", epochs=20, batch_size=args.batch))
-        frame = collapse(truth, search, epochs=args.epochs, seeds=range(args.seeds), order=args.order)
-        print(frame.to_string(), summary(frame), remedy_verdict(frame), sep="\n\n")
+        frame = collapse(truth, search, epochs=args.epochs, seeds=range(args.seeds), order=args.order,
+                         max_skips=args.max_skips, max_free_edges=args.max_free_edges)
+        print(frame.to_string(), summary(frame), *collapse_verdicts(frame), sep="\n\n")
     else:
         judged = judge_weight_sharing(SearchSpace(CELL_SPACE), truth, "digits_images", n=args.n,
                                       seeds=range(args.seeds), steps=args.steps)
         print(judged.frame.to_string(), judged, sep="\n\n")
     print(f"\n{time.perf_counter() - start:.0f} s")
+
+
+def print_recorded(args: argparse.Namespace) -> None:
+    """The recorded measurement against the cell table: rows, medians, worth, verdicts."""
+    from nasbook.tabular import CELLS_PATH, load_table
+
+    table = load_table(args.table or CELLS_PATH)
+    recorded = [run["seed"] for run in json.loads(Path(args.recording).read_text())["runs"]]
+    frame = collapse_from_recording(args.recording, table, seeds=[s for s in recorded if s >= args.first_seed],
+                                    max_skips=args.max_skips, max_free_edges=args.max_free_edges)
+    seconds = [run["seconds"] / run["epochs"] for run in json.loads(Path(args.recording).read_text())["runs"]]
+    print(frame.to_string(), summary(frame), worth(frame, table).to_string(), *collapse_verdicts(frame), sep="\n\n")
+    print(f"\n{len(seconds)} seeds, {sum(seconds) / len(seconds):.2f} s per supernet epoch (median "
+          f"{sorted(seconds)[len(seconds) // 2]:.2f})")
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
 """DARTS and weight sharing on the cell space (oneshot/cell_supernet.py, experiments/collapse.py, sharing.py)."""
+import json
 import math
 
 import pytest
@@ -7,7 +8,8 @@ import torch
 import nasbook
 from nasbook import Evaluator, NasbookError, SearchSpace, Task
 from nasbook.evaluation import Protocol
-from nasbook.experiments.collapse import collapse, darts_trajectory, remedy_verdict, truth_from
+from nasbook.experiments.collapse import (collapse, collapse_from_recording, collapse_verdicts, darts_trajectory,
+                                          extend_recording, remedy_verdict, truth_from, worth)
 from nasbook.experiments.sharing import judge_weight_sharing
 from nasbook.oneshot.cell_supernet import CellSuperNet, count_ops, parameter_free_mass
 from nasbook.oneshot.weight_sharing import inherited_scores, train_supernet
@@ -94,20 +96,43 @@ def test_darts_plus_stops_at_the_first_cell_with_max_skips(tiny):
     strategy.prepare()  # fixed edges are not searched: they neither stop it nor enter the trace
     assert len(strategy.trace) == 2 and [list(e["alphas"]) for e in strategy.trace] == [["edge_3_0"]] * 2
     assert list(strategy.chosen) == ["edge_3_0"]
-    frame = collapse(fake_truth, evaluator(tiny), epochs=(1, 3), seeds=(0,), space=space, max_skips=1)
-    plus = frame[(frame.method == "darts+") & (frame.epochs == 3)].iloc[0]
-    assert plus.stopped_at == 1 and frame[(frame.method == "darts") & (frame.epochs == 3)].iloc[0].stopped_at == 3
+    frame = collapse(fake_truth, evaluator(tiny), epochs=(1, 3), seeds=(0,), space=space, max_skips=1,
+                     max_free_edges=None)
+    plus = frame[(frame.method == "max_skips=1") & (frame.epochs == 3)].iloc[0]
+    assert plus.stopped_at == 1 and plus.stopped and set(frame.method) == {"darts", "max_skips=1"}
+    plain = frame[(frame.method == "darts") & (frame.epochs == 3)].iloc[0]
+    assert plain.stopped_at == 3 and not plain.stopped
+
+
+def test_max_free_edges_stops_on_any_parameter_free_edge_and_says_which_rule(tiny):
+    space = SearchSpace({**CELL_SPACE, "edge_1_0": ["skip_connect"], "edge_2_0": ["avg_pool_3x3"]}, family=SMALL)
+    strategy = DARTS(epochs=4, max_free_edges=2)  # two free edges in every cell: stops at once
+    strategy.setup(space, 0, evaluator(tiny))
+    strategy.prepare()
+    assert len(strategy.trace) == 1 and strategy.trace[0]["stopped_by"] == "max_free_edges"
+    both = DARTS(epochs=4, max_skips=1, max_free_edges=2)  # both fire: the first rule is the one named
+    both.setup(space, 0, evaluator(tiny))
+    both.prepare()
+    assert len(both.trace) == 1 and both.trace[0]["stopped_by"] == "max_skips"
+    plain = DARTS(epochs=2)  # the same search, never stopped: the same first epoch
+    plain.setup(space, 0, evaluator(tiny))
+    plain.prepare()
+    assert len(plain.trace) == 2 and "stopped" not in plain.trace[0]
+    assert plain.trace[0]["alphas"] == strategy.trace[0]["alphas"]
+    frame = collapse(fake_truth, evaluator(tiny), epochs=(2,), seeds=(0,), space=space, max_free_edges=2)
+    stopped = frame.set_index("method").loc["max_free_edges=2"]
+    assert stopped.stopped_at == 1 and stopped.stopped and stopped.free_edges >= 2
 
 
 def test_collapse_records_mass_cells_and_their_truth(tiny):
     seen = []
     frame = collapse(lambda a: seen.append(a) or fake_truth(a), evaluator(tiny), epochs=(1, 2), seeds=(0, 1),
                      space=SPACE)
-    assert len(frame) == 2 * 2 * 2 and set(frame.method) == {"darts", "darts+"}
+    assert len(frame) == 2 * 2 * 3 and set(frame.method) == {"darts", "max_skips=2", "max_free_edges=1"}
     assert frame["mass"].between(0, 1).all() and frame["free_edges"].between(0, 6).all()
     assert len(seen) == len(set(frame.cell))  # each cell scored once
     assert all(fake_truth(a) in set(frame.loss) for a in seen)
-    verdict = remedy_verdict(frame)
+    verdict = remedy_verdict(frame, "max_free_edges")
     assert verdict.n == 2 and verdict.outcome == "INCONCLUSIVE"  # two seeds can never decide
     assert math.isfinite(truth_from(evaluator(tiny))(ARCH))
 
@@ -146,8 +171,12 @@ def test_bad_settings_are_refused(tiny):
         DARTS(mode="article").setup(SearchSpace(CELL_SPACE), 0, evaluator(tiny))
     with pytest.raises(NasbookError, match=r"max_skips=2 is not allowed; None on an MLP space"):
         DARTS(max_skips=2).setup(SearchSpace({"hidden_layer_size": [4, 8]}), 0, Evaluator(device="cpu"))
+    with pytest.raises(NasbookError, match=r"max_free_edges=1 is not allowed; None on an MLP space"):
+        DARTS(max_free_edges=1).setup(SearchSpace({"hidden_layer_size": [4, 8]}), 0, Evaluator(device="cpu"))
     with pytest.raises(NasbookError, match=r"max_skips=0 is not allowed"):
         DARTS(max_skips=0)
+    with pytest.raises(NasbookError, match=r"max_free_edges=7 is not allowed"):
+        DARTS(max_free_edges=7)
 
 
 def test_a_partial_tables_truth_reads_the_table_else_trains():
@@ -191,3 +220,68 @@ def test_trained_sample_draws_distinct_trained_rows_only():
     assert picks == trained_sample(table, 10, seed=0) and picks != trained_sample(table, 10, seed=1)
     with pytest.raises(NasbookError, match="n"):
         trained_sample(table, 17, seed=0)  # more than the table has trained
+
+
+def test_a_recording_extends_one_seed_at_a_time_and_keeps_its_settings(tiny, tmp_path):
+    path = tmp_path / "collapse.json"
+    first = extend_recording(path, evaluator(tiny), seeds=(3,), epochs=2, space=SPACE)
+    again = extend_recording(path, evaluator(tiny), seeds=(3, 4), epochs=2, space=SPACE)  # seed 3 is not rerun
+    assert [run["seed"] for run in again["runs"]] == [3, 4] and again["runs"][0] == first["runs"][0]
+    run = again["runs"][1]
+    trace = darts_trajectory(evaluator(tiny), 2, seed=4, space=SPACE)
+    assert run["epochs"] == 2 and len(run["alphas"]) == len(run["cells"]) == 2
+    assert run["alphas"][-1][0] == [round(p, 3) for p in trace[-1]["alphas"]["edge_1_0"]]
+    assert set(run["stops"]) == {"max_skips", "max_free_edges"} and all(len(v) == 6 for v in run["stops"].values())
+    with pytest.raises(NasbookError, match=r"recording settings\['epochs'\]=2 is not allowed"):
+        extend_recording(path, evaluator(tiny), seeds=(5,), epochs=3, space=SPACE)
+
+
+def fake_recording(path, seeds=10):
+    """Ten seeds (enough to survive Holm's adjustment over four claims) whose cells gain one ``none`` edge per epoch (and α mass with them)."""
+    small = {key: ["none", "conv_3x3"] for key in EDGE_KEYS}
+    runs = []
+    for seed in range(seeds):
+        cells = ["".join("0" if i < e + seed % 2 else "1" for i in range(6)) for e in range(4)]
+        alphas = [[[0.1 * e + 0.01 * seed + 0.2, 0.8 - 0.1 * e - 0.01 * seed] for _ in range(6)] for e in range(4)]
+        runs.append({"seed": seed, "epochs": 4, "seconds": 1.0, "alphas": alphas, "cells": cells})
+    path.write_text(json.dumps({"settings": {"space": small, "epochs": 4}, "runs": runs}))
+    return small
+
+
+def test_the_recording_is_judged_against_the_table(tmp_path):
+    import itertools
+
+    import numpy as np
+    from table_helpers import fake_table
+
+    small = fake_recording(tmp_path / "rec.json")
+    nones = [sum(op == "none" for op in ops) for ops in itertools.product(*small.values())]
+    table = fake_table(np.repeat(np.asarray(nones, dtype=float)[:, None, None] * 0.1 + 0.5, 4, axis=2), space=small)
+    assert [table.mean_val_loss[table.space.index(dict(zip(small, ops)))] for ops in [("none",) * 6]] == [
+        pytest.approx(1.1)]
+    frame = collapse_from_recording(tmp_path / "rec.json", table, epochs=(1, 2, 4), max_skips=2, max_free_edges=2)
+    later = collapse_from_recording(tmp_path / "rec.json", table, seeds=(1, 2))  # default: 4 epochs on
+    assert set(later.epochs) == {4} and set(later.seed) == {1, 2}
+    assert sorted(set(frame.epochs)) == [1, 2, 4] and len(frame) == 10 * 3 * 3
+    long = frame[frame.epochs == 4].set_index(["method", "seed"])
+    assert long.loc[("darts", 0)].free_edges == 3 and long.loc[("darts", 0)].loss == pytest.approx(0.8)
+    assert long.loc[("max_free_edges=2", 0)].stopped_at == 3 and long.loc[("max_free_edges=2", 1)].stopped_at == 2
+    assert not long.loc[("max_skips=2", 0)].stopped  # no skips in this space: DARTS+ never fires
+    assert long.loc[("darts", 0)].regret == pytest.approx(0.3) and 0 < long.loc[("darts", 0)].better < 1
+    verdicts = {v.claim: v.outcome for v in collapse_verdicts(frame)}
+    assert verdicts == {"parameter-free mass grows from 1 to 4 epochs": "FOR",
+                        "the derived cell is truly worse after 4 epochs than after 1": "FOR",
+                        "max_free_edges=2 derives truly better cells than DARTS after 4 epochs": "FOR",
+                        "max_skips=2 derives truly better cells than DARTS after 4 epochs": "INCONCLUSIVE"}
+    shown = worth(frame, table).set_index(["method", "epochs"])
+    assert shown.loc[("darts", 4)].low <= shown.loc[("darts", 4)].loss <= shown.loc[("darts", 4)].high
+    assert shown.loc[("max_free_edges=2", 4)].stopped == 1 and shown.loc[("darts", 4)].optimum == pytest.approx(0.5)
+
+
+def test_stops_say_when_each_rule_would_stop_a_trajectory():
+    from nasbook.experiments.collapse import stops
+
+    convs = {key: "conv_3x3" for key in EDGE_KEYS}
+    cells = [convs, {**convs, "edge_1_0": "none"}, {**convs, "edge_1_0": "skip_connect", "edge_2_0": "avg_pool_3x3"}]
+    assert stops(cells) == {"max_skips": [3, None, None, None, None, None],
+                            "max_free_edges": [2, 3, None, None, None, None]}

@@ -41,6 +41,8 @@ from nasbook.spaces.space import SearchSpace, as_space
 from nasbook.validation import check_choice, fail
 
 PARAMETER_FREE = ("none", "skip_connect", "avg_pool_3x3")  # the ops DARTS is known to collapse onto
+# early-stopping indicators of collapse: DARTS' parameter name -> the ops it counts in the derived cell
+COLLAPSE_INDICATORS = {"max_skips": ("skip_connect",), "max_free_edges": PARAMETER_FREE}
 
 
 class MixedOp(nn.Module):

@@ -43,6 +43,11 @@ the supernet gets ``budget − 1`` evaluations' worth and the derived cell is re
 trace's ``alphas`` hold softmax(α) per edge. ``max_skips`` is DARTS+'s early stopping (Liang et
 al., 2019): stop the supernet after the first epoch whose derived cell has at least that many
 skip connections, a sign of collapse onto parameter-free ops, and keep that cell.
+``max_free_edges`` is the same rule counting every parameter-free edge (``none``, skip, pooling:
+:data:`~nasbook.oneshot.cell_supernet.PARAMETER_FREE`), for tasks where the drift goes onto
+``none`` and pooling rather than skips. One loop serves both: each is an indicator
+(:data:`~nasbook.oneshot.cell_supernet.COLLAPSE_INDICATORS`) with a threshold; the first to
+reach its threshold stops the search, and the trace's last entry says ``stopped`` (by which).
 """
 from __future__ import annotations
 
@@ -53,7 +58,7 @@ from typing import Any
 import torch
 
 from nasbook.oneshot.architect import PASSES, Architect, weight_step
-from nasbook.oneshot.cell_supernet import CellSuperNet, count_ops
+from nasbook.oneshot.cell_supernet import COLLAPSE_INDICATORS, CellSuperNet, count_ops
 from nasbook.evaluation.protocols import MAX_EPOCHS, PROTOCOLS, loss_function
 from nasbook.spaces.cell import CellFamily
 from nasbook.spaces.mlp import MLP_FAMILY
@@ -92,6 +97,8 @@ class DARTS(Strategy):
         supernet_share: default mode's share of the budget spent on the supernet (MLP spaces).
         max_skips: cell spaces only: stop the supernet once the derived cell has this many
             skip connections (DARTS+, Liang et al. 2019, use 2); None: never stop early.
+        max_free_edges: cell spaces only: stop once the derived cell has this many parameter-free
+            edges (``none``, skip, pooling); None: never. With both, the first to fire stops.
     """
 
     name = "darts"
@@ -101,7 +108,8 @@ class DARTS(Strategy):
 
     def __init__(self, mode: str = "default", epochs: int | None = None, order: str = "first",
                  weight_lr: float | None = None, alpha_lr: float | None = None,
-                 supernet_share: float = 0.5, max_skips: int | None = None) -> None:
+                 supernet_share: float = 0.5, max_skips: int | None = None,
+                 max_free_edges: int | None = None) -> None:
         super().__init__(mode)
         self.epochs = None if epochs is None else check_int("epochs", epochs, 1, MAX_EPOCHS)
         self.order = check_choice("order", order, PASSES)
@@ -111,6 +119,7 @@ class DARTS(Strategy):
         self.alpha_lr = None if alpha_lr is None else check_float("alpha_lr", alpha_lr, 0.0, 10.0)
         self.supernet_share = check_float("supernet_share", supernet_share, 0.0, 1.0, high_open=True)
         self.max_skips = None if max_skips is None else check_int("max_skips", max_skips, 1, 6)
+        self.max_free_edges = None if max_free_edges is None else check_int("max_free_edges", max_free_edges, 1, 6)
 
     # -- setup: data, cost model, learning rates ---------------------------------------------
     def setup(self, space: SearchSpace, seed: int, evaluator: Any = None, budget: int | None = None) -> None:
@@ -121,8 +130,9 @@ class DARTS(Strategy):
                        "family: DARTS relaxes an MLP's activation, depth and width, or a cell's edges")
         if self.cell and self.mode == "article":
             raise fail("mode", self.mode, "'default' on a cell space (the article's DARTS is the MLP's)")
-        if not self.cell and self.max_skips is not None:
-            raise fail("max_skips", self.max_skips, "None on an MLP space (it counts a cell's skip connections)")
+        for name in COLLAPSE_INDICATORS:
+            if not self.cell and getattr(self, name) is not None:
+                raise fail(name, getattr(self, name), "None on an MLP space (it counts a cell's edges)")
         task = getattr(evaluator, "task", None)
         if not isinstance(task, Task):
             raise fail("evaluator", type(evaluator).__name__,
@@ -227,11 +237,22 @@ class DARTS(Strategy):
             last_good = [a.detach().clone() for a in net.arch_parameters()]
             self.trace.append(DartsEntry(kind="darts", epoch=epoch, train_loss=train_loss, val_loss=val_loss,
                                          alphas=self.probabilities(net)))
-            if self.max_skips is not None and count_ops(self.discretise(net), ("skip_connect",)) >= self.max_skips:
-                self.trace[-1]["stopped"] = True  # DARTS+: collapse is under way, stop here
+            fired = self.collapse_indicator(self.discretise(net)) if self.cell else None
+            if fired is not None:  # DARTS+: collapse is under way, stop here
+                self.trace[-1]["stopped"] = True
+                self.trace[-1]["stopped_by"] = fired
                 break
         passes = weight_steps + architect.passes
         return net, Cost(evaluations=passes / self.steps_per_evaluation, steps=passes)
+
+    def collapse_indicator(self, cell: Arch) -> str | None:
+        """The first early-stopping rule (``max_skips``, ``max_free_edges``) whose threshold ``cell``
+        reaches, or None (also when no rule is set: plain DARTS)."""
+        for name, ops in COLLAPSE_INDICATORS.items():
+            limit = getattr(self, name)
+            if limit is not None and count_ops(cell, ops) >= limit:
+                return name
+        return None
 
     def probabilities(self, net: SuperNet | CellSuperNet) -> dict[str, list[float]]:
         """softmax(α) per relaxed key (article mode: one activation entry per layer; a cell: per edge)."""

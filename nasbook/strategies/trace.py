@@ -73,7 +73,8 @@ class DartsEntry(TypedDict):
     train_loss: NotRequired[float]
     val_loss: NotRequired[float]
     diverged: NotRequired[bool]  # present (True) on the epoch where the supernet diverged
-    stopped: NotRequired[bool]  # present (True) on the epoch where early stopping (max_skips) stopped it
+    stopped: NotRequired[bool]  # present (True) on the epoch where early stopping (max_skips, max_free_edges) stopped it
+    stopped_by: NotRequired[str]  # which of them: "max_skips" or "max_free_edges"
 
 
 class LocalOptimumEntry(TypedDict):
