@@ -6,8 +6,14 @@
     python benchmarks/cell_darts.py sharing  [--table PATH] [--seeds 3] [--n 20] [--steps 1000]
 
 The truth of a cell is its validation loss from the cell table when ``--table`` is given
-(``nasbook.tabular.TabularEvaluator``; a partial table refuses untrained cells), otherwise from
-really training it (``Evaluator``, the default protocol: 20 epochs, batch 64, seed 0).
+(``collapse``: ``nasbook.tabular.TabularEvaluator``; ``sharing``: the table's true score, its mean
+validation loss over the seeds it trained, of ``n`` cells of distinct isomorphism classes,
+:func:`~nasbook.experiments.sharing.trained_sample`), otherwise from really training it
+(``Evaluator``, the default protocol: 20 epochs, batch 64, seed 0). With a table, ``sharing``
+also measures the pick against the table's optimum and, at equal cost (the supernet's steps
+plus its scoring, counted in the table's trainings), plain random search on the table
+(``--random-seeds`` seeds; the first ``--seeds`` of them paired with the supernet seeds for a
+verdict, :func:`nasbook.experiments.stats.compare`).
 ``collapse`` prints one row per (seed, epochs, DARTS / DARTS+), the medians and the verdict on
 DARTS+ (:mod:`nasbook.experiments.collapse`); ``sharing`` prints Spearman/Kendall per supernet
 seed with intervals (:mod:`nasbook.experiments.sharing`). ``--fast``: tiny settings that only
@@ -55,6 +61,7 @@ def main() -> None:
     parser.add_argument("--recorded", action="store_true", help="judge the recording against the cell table")
     parser.add_argument("--recording", default=str(RECORDING_PATH))
     parser.add_argument("--first-seed", type=int, default=0)
+    parser.add_argument("--random-seeds", type=int, default=30, help="plain random search at equal cost (--table)")
     parser.add_argument("--fast", action="store_true")
     args = parser.parse_args()
     if args.fast:
@@ -86,10 +93,12 @@ def main() -> None:
         frame = collapse(truth, search, epochs=args.epochs, seeds=range(args.seeds), order=args.order,
                          max_skips=args.max_skips, max_free_edges=args.max_free_edges)
         print(frame.to_string(), summary(frame), *collapse_verdicts(frame), sep="\n\n")
-    else:
+    elif not args.table:
         judged = judge_weight_sharing(SearchSpace(CELL_SPACE), truth, "digits_images", n=args.n,
                                       seeds=range(args.seeds), steps=args.steps)
         print(judged.frame.to_string(), judged, sep="\n\n")
+    else:
+        sharing_on_table(args)
     print(f"\n{time.perf_counter() - start:.0f} s")
 
 
@@ -105,6 +114,34 @@ def print_recorded(args: argparse.Namespace) -> None:
     print(frame.to_string(), summary(frame), worth(frame, table).to_string(), *collapse_verdicts(frame), sep="\n\n")
     print(f"\n{len(seconds)} seeds, {sum(seconds) / len(seconds):.2f} s per supernet epoch (median "
           f"{sorted(seconds)[len(seconds) // 2]:.2f})")
+
+
+def sharing_on_table(args: argparse.Namespace) -> None:
+    """Weight sharing judged by the cell table, and against plain random search at equal cost."""
+    import numpy as np
+
+    from nasbook.experiments import stats
+    from nasbook.experiments.sharing import equal_cost_evaluations, random_search_regrets, table_score, trained_sample
+    from nasbook.tabular.table import load_table
+
+    table = load_table(args.table)
+    archs = trained_sample(table, args.n, seed=0)
+    judged = judge_weight_sharing(SearchSpace(CELL_SPACE), table_score(table),
+                                  "digits_images", seeds=range(args.seeds), steps=args.steps, archs=archs,
+                                  optimum=table.optimum)
+    print(judged.frame.round(4).to_string(), judged, sep="\n\n")
+    frame = judged.frame
+    cost = args.steps * float((frame["seconds"] / frame["train_seconds"]).median())  # scoring, in supernet steps
+    k = equal_cost_evaluations(judged, args.steps, table)
+    plain = random_search_regrets(table, k, seeds=max(args.random_seeds, args.seeds))
+    print(f"\nequal cost: {args.steps} supernet steps + scoring {args.n} cells = {cost:.0f} step-equivalents = "
+          f"{k} trainings of the table ({table.arrays['steps'][table.done_runs].mean():.0f} steps each)")
+    print(f"random search with weight sharing: regret against the optimum {judged.regret_optimum}")
+    print(f"plain random search, {k} evaluations, {len(plain)} seeds: regret {stats.median_interval(plain)}")
+    print(stats.compare(frame["regret_optimum"].to_numpy(), plain[: len(frame)],
+                        f"random search with weight sharing has lower regret than random search at {k} evaluations"))
+    print(f"plain random search at {args.n} evaluations (as many cells as weight sharing ranked, trained): "
+          f"regret {stats.median_interval(random_search_regrets(table, args.n, seeds=args.random_seeds))}")
 
 
 if __name__ == "__main__":

@@ -6,16 +6,18 @@
 
 The proxy scores are the shipped cache (:mod:`nasbook.experiments.proxy_scores`). The truth is
 
-* ``--table``: the cell table's mean validation loss (the cells it has trained so far), with
-  ``--extra`` a file of cells trained here (as ``--trained``) filling in cells it has not;
+* ``--table``: the cell table's mean validation loss (every class: seed 0, three seeds on its
+  200-class sample; a table still being built answers the cells it has trained, and ``--extra``,
+  a file of cells trained here as ``--trained``, fills in cells it has not);
 * ``--sample N``: N unique cells drawn with a seeded generator and trained here (the cell
   table's protocol, 4 epochs; training seed 0, one thread), kept in ``--trained`` (JSON, resumable);
 * ``--subspace OPS``: every cell whose edges use only OPS, trained here (one cell per
   isomorphism class): a complete small table, on which the warm start can also run.
 
 It prints the correlations (mean and 95 % t interval over the proxy seeds, the whole set and
-its top 10 %), each proxy's paired bootstrap difference with params and FLOPs, and, with a
-complete table, the warm-start verdicts (:func:`nasbook.experiments.proxy_judge.warm_start_comparison`)
+its top 10 %), each proxy's paired bootstrap difference with params and FLOPs, and, on a table
+that covers the space (``table.covers_space``: every cell has a truth), the warm-start verdicts
+(:func:`nasbook.experiments.proxy_judge.warm_start_comparison`)
 for the best proxy and for params (the free baseline), and the two warm starts against each other.
 """
 from __future__ import annotations
@@ -147,7 +149,7 @@ def main() -> None:
         if args.subspace:
             table = subspace_table(args.subspace.split(","), losses)
     rows = report(scores, truth)
-    if table is not None and not table.built.all():
+    if table is not None and not table.covers_space:
         print(f"no warm start: the table has trained {int(table.built.sum())} of {table.size} cells, a search needs all")
     elif table is not None:
         proxy = pj.best_proxy(rows, scope="all")

@@ -117,10 +117,21 @@ def test_every_strategy_but_darts_searches_the_cell_table(small, name):
         assert set(trial.arch) == set(SMALL) and small.done_runs[small.space.index(trial.arch)].any()
 
 
+def test_a_table_with_seed_0_everywhere_covers_the_space_and_never_fails_a_trial(small):
+    assert small.covers_space and not small.complete  # every cell a truth, not every seed
+    evaluator = TabularEvaluator(small)
+    result = search("random", space=small.space, evaluator=evaluator, budget=24, seed=3, progress=False)
+    several = small.done_runs.sum(axis=1) > 1
+    for trial in result.trials:  # a cell outside the sample always reads seed 0
+        i = small.space.index(trial.arch)
+        assert trial.ok and (several[i] or trial.seed == small.seeds[0])
+
+
 def test_a_search_on_a_partial_table_sees_the_rest_as_failed_trials(small):
     arrays = {k: v.copy() for k, v in small.rows.items()}
     arrays["done"][7:] = False  # classes 7.. not trained yet
     partial = BenchTable(arrays, small.meta)
+    assert not partial.covers_space
     result = search("random", space=partial.space, evaluator=TabularEvaluator(partial), budget=24, seed=0, progress=False)
     built = [partial.built[partial.space.index(t.arch)] for t in result.trials]
     assert all(t.ok == b for t, b in zip(result.trials, built)) and any(built) and not all(built)

@@ -153,6 +153,44 @@ def test_weight_sharing_on_cells_ranks_against_a_known_truth(tiny):
     assert first.spearman == pytest.approx(1.0) and first.kendall == pytest.approx(1.0) and first.regret == 0
     assert -1 <= judged.frame.iloc[1].spearman <= 1
     assert judged.spearman.low <= judged.spearman.estimate <= judged.spearman.high
+    assert judged.regret_optimum is None and judged.frame.regret_optimum.isna().all()  # no optimum given
+
+
+def test_weight_sharing_within_the_top_and_against_the_optimum(tiny):
+    net = train_supernet(SPACE, task=tiny, steps=4, batch_size=16, seed=0, device="cpu")
+
+    def truth(arch):  # seed 0's own inherited scores: seed 0 ranks them perfectly, the top too
+        return inherited_scores(net, [arch], task=tiny)[0]
+
+    judged = judge_weight_sharing(SPACE, truth, tiny, n=10, seeds=(0,), steps=4, batch_size=16,
+                                  optimum=-1.0, top_fraction=0.3)
+    row = judged.frame.iloc[0]
+    assert row.spearman_top == pytest.approx(1.0) and row.kendall_top == pytest.approx(1.0)
+    assert row.regret_optimum == pytest.approx(row.pick_loss + 1.0) and row.seconds >= row.train_seconds > 0
+    assert judged.regret_optimum.estimate == pytest.approx(row.regret_optimum) and "optimum" in str(judged)
+    import numpy as np
+    from nasbook.experiments.sharing import equal_cost_evaluations
+    from table_helpers import fake_table
+
+    table = fake_table(np.ones((64, 1, 4)), space={key: ["none", "conv_3x3"] for key in EDGE_KEYS})  # 10 steps a run
+    assert equal_cost_evaluations(judged, 100, table) >= 10  # 100 steps, and the scoring on top
+    with pytest.raises(NasbookError, match="top_fraction"):
+        judge_weight_sharing(SPACE, truth, tiny, n=10, seeds=(0,), steps=1, top_fraction=2.0)
+
+
+def test_the_supernets_steps_buy_random_search_as_many_trainings():
+    import numpy as np
+    from nasbook.experiments.sharing import random_search_regrets, steps_to_evaluations, table_score
+    from table_helpers import fake_table
+
+    small = {key: ["none", "conv_3x3"] for key in EDGE_KEYS}
+    table = fake_table(np.linspace(0.1, 1.0, 64 * 2 * 4).reshape(64, 2, 4), space=small)
+    steps = int(table.arrays["steps"][table.done_runs].mean())
+    assert steps_to_evaluations(steps, table) == 1 and steps_to_evaluations(10 * steps + 1, table) == 11
+    arch = table.space.decode((1,) * 6)
+    assert table_score(table)(arch) == pytest.approx(table.mean_val_loss[table.space.index(arch)])
+    few, many = random_search_regrets(table, 2, seeds=8), random_search_regrets(table, 40, seeds=8)
+    assert few.shape == (8,) and (few >= 0).all() and np.median(many) <= np.median(few)
 
 
 def test_bad_settings_are_refused(tiny):

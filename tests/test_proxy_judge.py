@@ -167,6 +167,8 @@ def test_the_shipped_scores_cover_every_unique_cell_and_match_a_recomputation():
             live, _ = timed_scores(scores.archs[i], task, 2, SEEDED + BASELINES)
             assert scores.of(scores.archs[i], "naswot", 2) == np.float32(live["naswot"])
             assert scores.column("flops")[i] == live["flops"]
+            for proxy in ("grad_norm", "snip"):  # batch norm on the batch's statistics, as recomputed
+                assert scores.of(scores.archs[i], proxy, 2) == pytest.approx(live[proxy], rel=1e-5)
 
 
 def test_a_constant_score_orders_nothing():

@@ -1,4 +1,5 @@
 """Zero-cost proxies on tiny networks of both families: values that can be worked out by hand."""
+import copy
 import math
 
 import pytest
@@ -69,6 +70,20 @@ def test_snip_and_grad_norm_by_hand_on_one_linear_layer():
     assert snip(model, (X, y)) == pytest.approx(float((weight * grad).abs().sum()))
     assert grad_norm(model, (X, y)) == pytest.approx(float(grad.norm()))
     assert flops(model, (X, y)) == 6 and param_count(model) == 8
+
+
+def test_gradient_proxies_use_the_batchs_statistics_and_leave_the_model_alone():
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4), nn.Dropout(0.5), nn.Linear(4, 2)).eval()
+    X, y = torch.randn(8, 3) * 3 + 1, torch.tensor([0, 1] * 4)
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    reference = copy.deepcopy(model)
+    reference[1].train()  # batch norm on the batch's statistics, dropout off: as the reference code scores
+    nn.functional.cross_entropy(reference(X), y).backward()
+    expected = sum(float(m.weight.grad.norm()) for m in (reference[0], reference[3]))
+    assert grad_norm(model, (X, y)) == pytest.approx(expected) == grad_norm(model, (X, y))  # deterministic
+    assert not model.training and all(torch.equal(v, model.state_dict()[k]) for k, v in before.items())
+    assert model[0].weight.grad is None
 
 
 def test_synflow_of_a_two_layer_linear_chain():

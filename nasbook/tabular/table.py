@@ -102,7 +102,15 @@ class BenchTable:
 
     @property
     def complete(self) -> bool:
+        """Every architecture trained with every seed."""
         return bool(self.done_runs.all())
+
+    @property
+    def covers_space(self) -> bool:
+        """Every architecture has a truth: at least one trained seed (the cell table: seed 0 of
+        every class, more seeds on a sample). A search on such a table never meets a cell it has
+        not trained, and its regret is measured against the whole space's optimum."""
+        return bool(self.built.all())
 
     @property
     def optimum(self) -> float:
