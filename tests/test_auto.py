@@ -1,4 +1,9 @@
 """Every core by default (nasbook.evaluation.auto): the rule, the shared pool, bit-identical results."""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 import torch
 
@@ -118,3 +123,24 @@ def test_thread_policy_never_raises_the_count_and_restores_it(monkeypatch):
     wide = auto.ThreadPolicy(job, processes=1, cores=8, rows=800)
     wide([({"hidden_layer_size": 512}, 0)])
     assert seen == [1, 2] and torch.get_num_threads() == 2  # wide: min(8 cores, the 2 set before)
+
+
+UNGUARDED = """
+import collections, nasbook
+from nasbook.evaluation import Protocol
+from nasbook.strategies import RandomSearch
+result = nasbook.search(RandomSearch(batch_size=4), budget=4, seed=0, progress=False,
+                        protocol=Protocol("short", epochs=1, batch_size=64))
+print("STATUSES", dict(collections.Counter(t.status for t in result.trials)))
+"""
+
+
+def test_a_script_without_a_main_guard_still_trains_on_the_pool(tmp_path):
+    """Spawned workers must not re-run the script (they would start its search again and die)."""
+    script = tmp_path / "search_at_top_level.py"  # no `if __name__ == "__main__":`
+    script.write_text(UNGUARDED)
+    env = {**os.environ, "NASBOOK_WORKERS": "2", "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    run = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, env=env, timeout=280)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert "STATUSES {'ok': 4}" in run.stdout, run.stdout + run.stderr[-2000:]
+    assert "RuntimeError" not in run.stderr

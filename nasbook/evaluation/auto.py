@@ -128,7 +128,7 @@ def shared_pool(workers: int) -> LocalPool:
     if _pool is None or _pool.workers < workers:
         if _pool is not None:
             _pool.shutdown(wait=False, cancel_futures=True)
-        _pool = LocalPool(workers, POOL_CONTEXT)
+        _pool = LocalPool(workers, POOL_CONTEXT, import_main=False)  # sendable(): nothing from __main__
         for _ in range(workers):
             _pool.submit(int)  # start every worker now: their start-up and warm-up overlap
     return _pool

@@ -18,8 +18,10 @@ evaluator turns that into *failed* trials with the reason, so it never ends the 
 from __future__ import annotations
 
 import multiprocessing
+import sys
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager, nullcontext
 from typing import Any, Callable, Hashable, Iterator, Sequence, TypeVar
 
 import torch
@@ -165,6 +167,27 @@ class Serial(Executor):
 SERIAL = Serial()
 
 
+@contextmanager
+def main_hidden() -> Iterator[None]:
+    """While it is open, a process started with ``spawn`` does not re-run the main script.
+
+    A spawned worker normally imports the parent's ``__main__`` again (as ``__mp_main__``), so
+    a script that calls ``search(...)`` at top level, without ``if __name__ == "__main__":``,
+    would start that search again inside every worker, which dies trying to start workers of
+    its own: all of the batch's trials failed. nasbook's shared pool sends only objects that
+    name no ``__main__`` class (``auto.sendable``), so its workers need nothing from it.
+    """
+    main = sys.modules.get("__main__")
+    hidden = {name: getattr(main, name) for name in ("__file__", "__spec__") if getattr(main, name, None)}
+    for name in hidden:  # what multiprocessing.spawn reads to find the main script
+        setattr(main, name, None)
+    try:
+        yield
+    finally:
+        for name, value in hidden.items():
+            setattr(main, name, value)
+
+
 class LocalPool(Executor):
     """Local worker processes that share the CPU cores fairly and survive a crashed worker.
 
@@ -175,11 +198,14 @@ class LocalPool(Executor):
     with PyTorch's thread pools and CUDA. A plain ``ProcessPoolExecutor`` is broken for good
     once one worker dies, so every later job of the search would fail too; this pool starts a
     fresh one on the next submit, and a crash fails only the jobs that were in the pool then.
+    ``import_main=False`` starts workers that do not import the main script (:func:`main_hidden`):
+    for work that needs nothing defined there.
     """
 
-    def __init__(self, workers: int, context: str = "spawn") -> None:
+    def __init__(self, workers: int, context: str = "spawn", import_main: bool = True) -> None:
         self.workers = check_int("workers", workers, 1, MAX_WORKERS)
         self.context = check_choice("context", context, multiprocessing.get_all_start_methods())
+        self.import_main = import_main
         self.threads = max(1, usable_cores() // self.workers)
         self.pool = self._start()
 
@@ -188,12 +214,13 @@ class LocalPool(Executor):
                                    initializer=start_worker, initargs=(self.threads,))
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future:
-        try:
-            return self.pool.submit(fn, *args, **kwargs)
-        except BrokenProcessPool:  # a worker died earlier: replace the pool
-            self.pool.shutdown(wait=False, cancel_futures=True)
-            self.pool = self._start()
-            return self.pool.submit(fn, *args, **kwargs)
+        with nullcontext() if self.import_main else main_hidden():  # a submit may start a worker
+            try:
+                return self.pool.submit(fn, *args, **kwargs)
+            except BrokenProcessPool:  # a worker died earlier: replace the pool
+                self.pool.shutdown(wait=False, cancel_futures=True)
+                self.pool = self._start()
+                return self.pool.submit(fn, *args, **kwargs)
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         self.pool.shutdown(wait=wait, cancel_futures=cancel_futures)
