@@ -17,6 +17,7 @@ NEVER = 600  # seconds: a timeout only a hanging command could reach
 # `nasbook` in a process that presses Ctrl-C (a real SIGINT to itself) as its third training starts.
 CTRL_C_AT_THE_THIRD_TRAINING = """
 import os, signal, sys
+signal.signal(signal.SIGINT, signal.default_int_handler)  # a suite run in the background inherits Ctrl-C ignored
 from nasbook.evaluation.training import Evaluator
 from nasbook.cli import main
 plain, calls = Evaluator.train, []

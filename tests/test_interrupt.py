@@ -10,10 +10,21 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
+
 from nasbook import read_log, search
 from nasbook.evaluation.toy import ToyEvaluator
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(autouse=True)
+def ctrl_c_delivered():
+    """Ctrl-C as a terminal delivers it, even when the suite runs as a background job (`pytest &`
+    in a script starts with SIGINT ignored, and its children inherit that)."""
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, before)
 
 
 def ctrl_c_at(at: int) -> ToyEvaluator:
@@ -76,13 +87,14 @@ def test_cli_ctrl_c_prints_the_partial_summary_and_exits_130(tmp_path):
     env = {**os.environ, "OMP_NUM_THREADS": "1", "TQDM_DISABLE": "1"}
     proc = subprocess.Popen([sys.executable, "-m", "nasbook", "search", "--protocol", "seed", "--budget", "50",
                              "--log", str(log)], cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+                            stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # see below
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline and proc.poll() is None:
         if log.exists() and log.read_text().count("\n") >= 3:  # header + 2 complete trials
             break
         time.sleep(0.02)
-    proc.send_signal(signal.SIGINT)
+    proc.send_signal(signal.SIGINT)  # (a suite started in the background would pass Ctrl-C on ignored)
     out, err = proc.communicate(timeout=120)
     assert proc.returncode == 130, err
     assert "Traceback" not in err
