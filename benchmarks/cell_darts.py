@@ -107,10 +107,10 @@ def print_recorded(args: argparse.Namespace) -> None:
     from nasbook.tabular import CELLS_PATH, load_table
 
     table = load_table(args.table or CELLS_PATH)
-    recorded = [run["seed"] for run in json.loads(Path(args.recording).read_text())["runs"]]
-    frame = collapse_from_recording(args.recording, table, seeds=[s for s in recorded if s >= args.first_seed],
+    runs = json.loads(Path(args.recording).read_text())["runs"]
+    frame = collapse_from_recording(args.recording, table, seeds=[r["seed"] for r in runs if r["seed"] >= args.first_seed],
                                     max_skips=args.max_skips, max_free_edges=args.max_free_edges)
-    seconds = [run["seconds"] / run["epochs"] for run in json.loads(Path(args.recording).read_text())["runs"]]
+    seconds = [run["seconds"] / run["epochs"] for run in runs]
     print(frame.to_string(), summary(frame), worth(frame, table).to_string(), *collapse_verdicts(frame), sep="\n\n")
     print(f"\n{len(seconds)} seeds, {sum(seconds) / len(seconds):.2f} s per supernet epoch (median "
           f"{sorted(seconds)[len(seconds) // 2]:.2f})")

@@ -92,3 +92,14 @@ def test_validate_architecture_errors():
         space.validate({**good, "colour": "red"})
     with pytest.raises(NasbookError, match=r"indices\['num_hidden_layers'\]=9"):
         space.decode([9, 0, 0, 0, 0, 0])
+
+
+def test_at_is_the_inverse_of_index_and_refuses_a_position_outside_the_space():
+    space = SearchSpace()
+    arch = space.sample(np.random.default_rng(0))
+    assert space.at(space.index(arch)) == arch
+    for i in (0, 1, 17, space.size - 1):
+        assert space.index(space.at(i)) == i
+    assert space.at(0) == next(space.enumerate())
+    with pytest.raises(NasbookError, match="index"):
+        space.at(space.size)

@@ -66,10 +66,9 @@ class TableOrTraining:
         self.from_table, self.trained = 0, 0
 
     def __call__(self, arch: Mapping[str, str]) -> float:
-        i = self.table.space.index(arch)
-        if self.table.built[i]:
+        if self.table.built[self.table.space.index(arch)]:
             self.from_table += 1
-            return float(self.table.mean_val_loss[i])
+            return self.table.score(arch)
         self.trained += 1
         return float(self.evaluator.evaluate(dict(arch), seed=self.seed).score)
 
@@ -258,16 +257,14 @@ def collapse_from_recording(path: "str | Path" = RECORDING_PATH, table: Any = No
     longest = recording["settings"]["epochs"]
     epochs = {*(2 ** i for i in range(2, longest.bit_length())), longest} if epochs is None else epochs
     epochs = sorted({check_int("epochs", e, 1, longest) for e in epochs})
-    losses = np.asarray(table.mean_val_loss)
-    score = scored_once(lambda cell: float(losses[table.index(cell)]))
-    rows = []
+    losses, score = np.asarray(table.mean_val_loss), scored_once(table.score)
+    remedies, rows = checked_remedies(max_skips, max_free_edges), []
     for run in recording["runs"]:
         if seeds is not None and run["seed"] not in seeds:
             continue
         alphas = [dict(zip(space.keys, per_edge)) for per_edge in run["alphas"]]
         cells = [{key: space.choices[key][int(op)] for key, op in zip(space.keys, digits)} for digits in run["cells"]]
-        rows += trajectory_rows(run["seed"], alphas, cells, epochs, checked_remedies(max_skips, max_free_edges),
-                                score, space)
+        rows += trajectory_rows(run["seed"], alphas, cells, epochs, remedies, score, space)
     frame = pd.DataFrame(rows)
     frame["regret"] = frame["loss"] - table.optimum
     frame["better"] = [float(np.mean(losses < loss)) for loss in frame["loss"]]

@@ -52,10 +52,9 @@ def test_loss(table: BenchTable, index: int, seed: int, evaluator: Evaluator | N
     """The test loss of architecture ``index`` trained with ``seed`` under the table's protocol
     (``inf`` if the training diverges); read from the table when it recorded test losses."""
     if "test_curve" in table.arrays:
-        loss = table.test_loss(table.space.decode(np.unravel_index(int(index), table.shape)),
-                               table.seeds.index(int(seed)))
+        loss = table.test_loss(table.space.at(int(index)), table.seeds.index(int(seed)))
         return loss if math.isfinite(loss) else math.inf
-    arch = table.space.complete(table.space.decode(np.unravel_index(int(index), table.shape)))
+    arch = table.space.complete(table.space.at(int(index)))
     p = table.protocol
     key = (table.task_name, p.epochs, p.batch_size, tuple(sorted(arch.items())), int(seed))
     if key not in _CACHE:

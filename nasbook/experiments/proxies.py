@@ -332,10 +332,10 @@ def predictor_screening(table: "BenchTable", seeds: Sequence[int], n_train: int 
 
     n_train = check_int("n_train", n_train, minimum=2)
     n_screen = check_int("n_screen", n_screen, minimum=1)
-    archs = [table.space.decode(np.unravel_index(i, table.shape)) for i in np.flatnonzero(table.arrays["done"])]
+    archs = [table.space.at(int(i)) for i in np.flatnonzero(table.built)]
     if n_train + n_screen > len(archs):
         raise fail("n_train + n_screen", n_train + n_screen, f"at most the {len(archs)} architectures of the table")
-    truth = table.mean_val_loss[table.arrays["done"]] - table.optimum  # regret of each architecture
+    truth = table.mean_val_loss[table.built] - table.optimum  # regret of each architecture
     rows = []
     for seed in seeds:
         rng = np.random.default_rng(seed)

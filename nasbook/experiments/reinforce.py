@@ -255,5 +255,5 @@ def reward_objectives(table: Any = None, bound: float = 7.0, k: int = 20) -> Rew
     neg = np.where(np.isnan(neg), -np.inf, neg)
     rho = stats.spearmanr(neg, clip).statistic
     top = set(np.argsort(-neg)[:k]) & set(np.argsort(-clip)[:k])
-    decode = lambda i: table.space.decode(np.unravel_index(int(i), table.shape))  # noqa: E731
-    return RewardObjectives(decode(np.argmax(neg)), decode(np.argmax(clip)), float(rho), len(top), k)
+    return RewardObjectives(table.space.at(int(np.argmax(neg))), table.space.at(int(np.argmax(clip))), float(rho),
+                            len(top), k)

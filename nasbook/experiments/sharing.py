@@ -83,13 +83,12 @@ def trained_sample(table: Any, n: int, seed: int) -> list[dict[str, Any]]:
         cells = cells[np.unique(np.asarray(table.representative)[cells], return_index=True)[1]]
     n = check_int("n", n, 3, len(cells))
     picks = np.sort(np.random.default_rng([seed, 17]).choice(cells, size=n, replace=False))
-    sizes = [len(v) for v in table.space.choices.values()]
-    return [table.space.decode(np.unravel_index(int(i), sizes)) for i in picks]
+    return [table.space.at(int(i)) for i in picks]
 
 
 def table_score(table: Any) -> Callable[[Mapping[str, Any]], float]:
     """``arch -> table.mean_val_loss`` of its class: a table's truth as :func:`judge_weight_sharing` wants it."""
-    return lambda arch: float(table.mean_val_loss[table.space.index(arch)])
+    return table.score
 
 
 def judge_weight_sharing(space: "SearchSpace | Mapping[str, list[Any]]", truth: Callable[[Mapping[str, Any]], float],

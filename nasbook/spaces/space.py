@@ -158,6 +158,11 @@ class SearchSpace:
         sizes = [len(v) for v in self.choices.values()]
         return int(np.ravel_multi_index(self.encode(arch), sizes))
 
+    def at(self, index: int) -> Arch:
+        """The architecture at position ``index`` of :meth:`enumerate` (the inverse of :meth:`index`)."""
+        index = check_int("index", index, 0, self.size - 1)
+        return self.decode(np.unravel_index(index, [len(v) for v in self.choices.values()]))
+
     def enumerate(self) -> Iterator[Arch]:
         """Every architecture, in a fixed order (the last key changes fastest)."""
         for values in itertools.product(*self.choices.values()):

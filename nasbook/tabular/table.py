@@ -119,7 +119,7 @@ class BenchTable:
 
     @property
     def optimum_arch(self) -> dict[str, Any]:
-        return self.space.decode(np.unravel_index(int(np.argmin(self.mean_val_loss)), self.shape))
+        return self.space.at(int(np.argmin(self.mean_val_loss)))
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -130,9 +130,13 @@ class BenchTable:
         i, j = self.space.index(a), self.space.index(b)
         return bool(i == j if self.representative is None else self.representative[i] == self.representative[j])
 
+    def score(self, arch: Mapping[str, Any]) -> float:
+        """The true score of ``arch``: :attr:`mean_val_loss` of its row (its class's, in a cell table)."""
+        return float(self.mean_val_loss[self.index(arch)])
+
     def regret(self, arch: Mapping[str, Any]) -> float:
         """True score of ``arch`` minus the optimum (0 for the best architecture)."""
-        return float(self.mean_val_loss[self.index(arch)] - self.optimum)
+        return self.score(arch) - self.optimum
 
     # -- one architecture ---------------------------------------------------------------
     def index(self, arch: Mapping[str, Any]) -> int:
